@@ -1,0 +1,37 @@
+# Follow Up — `make run` and `make test` work on a fresh Debian/Ubuntu machine.
+SWIFT ?= swift
+APT_PACKAGES := libarchive-dev libssl-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN := .build/release/followup
+STORAGE ?= storage
+
+.PHONY: deps build run test bench clean
+
+# Installs the system libraries (libarchive, libcrypto) when missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product followup
+
+# Initialises $(STORAGE) on first run (printing the admin token once), then
+# shows the commands. The HTTP server (`followup serve`) arrives with issue #4.
+run: build
+	@if [ ! -f $(STORAGE)/store.json ]; then $(BIN) admin init --storage $(STORAGE); fi
+	@$(BIN) --help
+	@echo
+	@echo "Storage is ready in $(STORAGE)/. Try: $(BIN) store ingest SOME_FOLDER --storage $(STORAGE)"
+
+test: deps
+	$(SWIFT) test
+
+# The ingest benchmark against cp+sync and restic (see bench/README.md).
+bench: build
+	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/ingest.sh
+
+clean:
+	rm -rf .build

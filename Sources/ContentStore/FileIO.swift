@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin, checked wrappers over the POSIX calls the store needs for durable
+/// writes (temp file, fsync, rename, directory fsync). Every failure becomes a
+/// `StoreError.io` naming the call and the path.
+enum FileIO {
+    static func error(_ operation: String, _ path: String, _ code: Int32 = errno) -> StoreError {
+        .io(operation: operation, path: path, message: String(cString: strerror(code)))
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws -> Int32 {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw error("open", path) }
+        }
+    }
+
+    /// Reads until `buffer` is full or end of file; returns the bytes read.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+        var total = 0
+        while total < buffer.count {
+            let n = Glibc.read(fd, buffer.baseAddress! + total, buffer.count - total)
+            if n > 0 { total += n; continue }
+            if n == 0 { break }
+            if errno != EINTR { throw error("read", path) }
+        }
+        return total
+    }
+
+    /// Reads exactly `buffer.count` bytes at `offset`; a short file is an error.
+    static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String) throws {
+        var total = 0
+        while total < buffer.count {
+            let n = Glibc.pread(fd, buffer.baseAddress! + total, buffer.count - total, off_t(offset) + off_t(total))
+            if n > 0 { total += n; continue }
+            if n == 0 { throw StoreError.io(operation: "read", path: path, message: "unexpected end of file") }
+            if errno != EINTR { throw error("read", path) }
+        }
+    }
+
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n >= 0 { done += n; continue }
+            if errno != EINTR { throw error("write", path) }
+        }
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws {
+        if Glibc.fsync(fd) != 0 { throw error("fsync", path) }
+    }
+
+    /// Asks the kernel to start writing a range to disk now, without waiting
+    /// (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`). Only a hint: the
+    /// durable point is still `fsync`, so a missing call or an error is ignored.
+    static func startWriteback(_ fd: Int32, offset: Int64, length: Int64) {
+        guard let syncFileRange = SyncFileRange.function else { return }
+        _ = syncFileRange(fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */)
+    }
+
+    static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// fsyncs a directory so that a rename or create inside it is durable.
+    static func syncDirectory(_ path: String) throws {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd, path: path)
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw error("rename", to) }
+    }
+
+    /// Removes a file; a missing file is not an error.
+    static func unlink(_ path: String) throws {
+        if Glibc.unlink(path) != 0 && errno != ENOENT { throw error("unlink", path) }
+    }
+
+    /// Creates a directory and its parents; existing ones are fine.
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if Glibc.mkdir(current, 0o755) != 0 && errno != EEXIST { throw error("mkdir", current) }
+        }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    static func status(_ path: String) throws -> stat {
+        var st = stat()
+        if stat(path, &st) != 0 { throw error("stat", path) }
+        return st
+    }
+
+    /// Names in a directory, without "." and "..".
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw error("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Writes `bytes` to `path` atomically: temp file, fsync, rename, directory fsync.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let directory = parent(of: path)
+        let temp = path + ".tmp-" + SecureRandom.hex(6)
+        let fd = try open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        do {
+            try bytes.withUnsafeBytes { (raw) in try write(fd, raw, path: temp) }
+            try fsync(fd, path: temp)
+            close(fd)
+            try rename(temp, path)
+        } catch {
+            close(fd)
+            try? unlink(temp)
+            throw error
+        }
+        try syncDirectory(directory)
+    }
+
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { (raw) in try read(fd, into: raw, path: path) }
+            out.append(contentsOf: chunk[0..<n])
+            if n < chunk.count { return out }
+        }
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
+
+/// `sync_file_range`, looked up at run time: Glibc's Swift module does not
+/// export it (it is behind _GNU_SOURCE), and other systems do not have it.
+private enum SyncFileRange {
+    typealias Function = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    static let function: Function? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
+    }()
+}

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An advisory lock on `<root>/lock` (flock): writers that add data hold it
+/// shared, gc and index rebuilds hold it exclusively, so gc never sweeps a
+/// chunk that an ingest in another process has just deduplicated against.
+public final class StoreLock: Sendable {
+    private let fd: Int32
+
+    public enum Mode: Sendable { case shared, exclusive }
+
+    /// Takes the lock without waiting; throws `.busy` if another holder conflicts.
+    init(root: String, mode: Mode, purpose: String) throws {
+        let path = root + "/lock"
+        fd = try FileIO.open(path, O_RDWR | O_CREAT, 0o644)
+        let operation = (mode == .shared ? LOCK_SH : LOCK_EX) | LOCK_NB
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            let code = errno
+            FileIO.close(fd)
+            if code == EWOULDBLOCK {
+                throw StoreError.busy("the store is busy (\(mode == .shared ? "gc or an index rebuild" : "an upload or ingest") is running); try \(purpose) again when it finishes")
+            }
+            throw FileIO.error("flock", path, code)
+        }
+    }
+
+    deinit {
+        // Closing the descriptor releases the lock.
+        FileIO.close(fd)
+    }
+}

@@ -1,0 +1,52 @@
+/// One chunk in a framed chunk stream, the binary body of `POST /v1/chunks/fetch` and
+/// `PUT /v1/chunks`.
+///
+/// On the wire a stream is frames back to back, with no stream header or trailer:
+///
+///     [32-byte id][u32 big-endian length][length bytes]
+///
+/// so many chunks travel in one request, and a receiver can act on each frame as soon as
+/// it has arrived.
+public struct ChunkFrame: Hashable, Sendable {
+    public var id: ChunkDigest
+    public var bytes: [UInt8]
+
+    public init(id: ChunkDigest, bytes: [UInt8]) {
+        self.id = id
+        self.bytes = bytes
+    }
+
+    /// Bytes of a frame before its body: the id and the length.
+    public static let headerSize = ChunkDigest.byteCount + 4
+}
+
+/// Writes frames of the chunk stream (see ``ChunkFrame``).
+public enum FrameEncoder {
+    /// The header of a frame whose body of `length` bytes the caller writes next, for a
+    /// sender that streams chunk bytes from storage without building the frame in memory.
+    public static func header(id: ChunkDigest, length: Int) throws(FrameError) -> [UInt8] {
+        guard length >= 0, let length32 = UInt32(exactly: length) else {
+            throw .frameTooLong(length: length, limit: Int(UInt32.max))
+        }
+        var header = id.bytes
+        header.reserveCapacity(ChunkFrame.headerSize)
+        for shift in stride(from: 24, through: 0, by: -8) {
+            header.append(UInt8(truncatingIfNeeded: length32 >> UInt32(shift)))
+        }
+        return header
+    }
+
+    /// Appends one whole frame to `buffer`.
+    public static func append(id: ChunkDigest, bytes: some Collection<UInt8>, to buffer: inout [UInt8]) throws(FrameError) {
+        buffer.append(contentsOf: try header(id: id, length: bytes.count))
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// One whole frame.
+    public static func encode(id: ChunkDigest, bytes: some Collection<UInt8>) throws(FrameError) -> [UInt8] {
+        var frame = [UInt8]()
+        frame.reserveCapacity(ChunkFrame.headerSize + bytes.count)
+        try append(id: id, bytes: bytes, to: &frame)
+        return frame
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct FollowUp: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "followup",
+        abstract: "Follow Up: the agency's archive of client deliverables, hours and sync.",
+        version: "0.1.0",
+        subcommands: [AdminCommand.self, StoreCommand.self, VerifyCommand.self, GCCommand.self]
+    )
+}

@@ -1,0 +1,116 @@
+import Testing
+@testable import ContentStore
+
+@Suite("FastCDC chunker")
+struct ChunkerTests {
+    let chunker = try! Chunker(.standard)
+
+    func cuts(_ data: [UInt8]) -> [Range<Int>] {
+        data.withUnsafeBytes { chunker.chunks(of: $0) }
+    }
+
+    @Test("the same bytes always give the same boundaries")
+    func deterministic() {
+        let data = pseudoRandomBytes(3 << 20, seed: 1)
+        #expect(cuts(data) == cuts(data))
+        #expect(cuts(data) == data.withUnsafeBytes { (try! Chunker(.standard)).chunks(of: $0) })
+    }
+
+    @Test("boundaries are pinned: a change here would break deduplication of existing stores")
+    func pinnedBoundaries() {
+        let ends = cuts(pseudoRandomBytes(1 << 20, seed: 42)).prefix(4).map(\.upperBound)
+        #expect(ends == PinnedBoundaries.seed42)
+    }
+
+    @Test("inserting bytes at the start changes only the first chunk or two")
+    func shiftResistance() {
+        let original = pseudoRandomBytes(4 << 20, seed: 2)
+        let shifted = pseudoRandomBytes(100, seed: 3) + original
+        let before = Set(cuts(original).map { SHA256.hash(Array(original[$0])) })
+        let afterChunks = cuts(shifted).map { SHA256.hash(Array(shifted[$0])) }
+        let changed = afterChunks.filter { !before.contains($0) }
+        #expect(afterChunks.count > 20)
+        #expect(changed.count <= 2)
+    }
+
+    @Test("every chunk but the last is within min and max size; the last within max")
+    func sizeBounds() {
+        let p = ChunkerParameters.standard
+        for data in [pseudoRandomBytes(5 << 20, seed: 4), [UInt8](repeating: 0, count: 2 << 20), [UInt8](repeating: 7, count: 1_000_003)] {
+            let ranges = cuts(data)
+            #expect(ranges.map(\.count).reduce(0, +) == data.count)
+            for range in ranges.dropLast() {
+                #expect(range.count >= p.minSize && range.count <= p.maxSize)
+            }
+            #expect(ranges.last!.count <= p.maxSize)
+        }
+    }
+
+    @Test("constant data cuts at the maximum size")
+    func constantData() {
+        let ranges = cuts([UInt8](repeating: 0, count: 1 << 20))
+        #expect(ranges.allSatisfy { $0.count == ChunkerParameters.standard.maxSize })
+    }
+
+    @Test("average chunk size is near the configured average on random data")
+    func averageSize() {
+        let data = pseudoRandomBytes(16 << 20, seed: 5)
+        let average = data.count / cuts(data).count
+        #expect(average > 48 << 10 && average < 96 << 10)
+    }
+
+    @Test("empty input has no chunks; a tiny input is one chunk")
+    func emptyAndTiny() {
+        #expect(cuts([]).isEmpty)
+        #expect(cuts([1, 2, 3]) == [0..<3])
+        let small = pseudoRandomBytes(16 << 10, seed: 6)
+        #expect(cuts(small) == [0..<(16 << 10)])
+    }
+
+    @Test("invalid parameters are refused")
+    func invalidParameters() {
+        #expect(throws: StoreError.self) { try Chunker(ChunkerParameters(minSize: 1000, averageSize: 3000, maxSize: 9000)) }
+        #expect(throws: StoreError.self) { try Chunker(ChunkerParameters(minSize: 70000, averageSize: 65536, maxSize: 262144)) }
+    }
+
+    @Test("streaming a file through a small buffer gives the same chunks as in memory")
+    func streamingMatchesMemory() async throws {
+        let directory = try TemporaryDirectory()
+        let data = pseudoRandomBytes(3_000_017, seed: 7)
+        let path = directory.path + "/file"
+        try Data(data).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var reader = ChunkReader(chunker: chunker, bufferSize: 1)  // raised to 2 × max: many refills
+        var streamed: [(Int, ChunkID)] = []
+        let fileHash = SHA256()
+        let total = try await reader.forEachChunk(fd: fd, path: path, fileHash: fileHash) { streamed.append(($0.count, $1)) }
+        #expect(total == Int64(data.count))
+        #expect(streamed.map(\.0) == cuts(data).map(\.count))
+        #expect(streamed.map(\.1) == cuts(data).map { SHA256.hash(Array(data[$0])) })
+        #expect(fileHash.finalize() == SHA256.hash(data))
+    }
+
+    @Test("cutting while hashing finds the same boundaries and the right digests")
+    func cutWhileHashing() {
+        let data = pseudoRandomBytes(2_000_003, seed: 8) + [UInt8](repeating: 1, count: 600_000)
+        let chunkHash = SHA256(), fileHash = SHA256()
+        var start = 0
+        var pieces: [(Range<Int>, ChunkID)] = []
+        data.withUnsafeBytes { raw in
+            while start < raw.count {
+                let length = chunker.cut(UnsafeRawBufferPointer(rebasing: raw[start...]), hashingInto: chunkHash, file: fileHash)
+                pieces.append((start..<(start + length), chunkHash.finalize()))
+                start += length
+            }
+        }
+        #expect(pieces.map(\.0) == cuts(data))
+        #expect(pieces.map(\.1) == pieces.map { SHA256.hash(Array(data[$0.0])) })
+        #expect(fileHash.finalize() == SHA256.hash(data))
+    }
+}
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,55 @@
+import Foundation
+import Ledger
+import Testing
+
+@Suite("Money, time and percent values")
+struct ValueTypeTests {
+    @Test("cents and minutes encode as plain JSON integers")
+    func plainIntegerJSON() throws {
+        struct Row: Codable, Equatable {
+            var amount: Cents
+            var used: Minutes
+            var vat: Percent
+        }
+        let row = Row(amount: 87840, used: 1320, vat: 22)
+        let json = try JSONEncoder.sorted.encode(row)
+        #expect(String(decoding: json, as: UTF8.self) == #"{"amount":87840,"used":1320,"vat":22}"#)
+        #expect(try JSONDecoder().decode(Row.self, from: json) == row)
+    }
+
+    @Test("a percent outside 0...100 cannot be built or decoded")
+    func percentRange() {
+        #expect(Percent(rawValue: 0) != nil)
+        #expect(Percent(rawValue: 100) != nil)
+        #expect(Percent(rawValue: 101) == nil)
+        #expect(Percent(rawValue: -1) == nil)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Percent].self, from: Data("[101]".utf8)) }
+    }
+
+    @Test("cents add, subtract and compare like integers")
+    func arithmetic() {
+        var balance: Cents = .zero
+        balance += 87840
+        balance -= 840
+        #expect(balance == 87000)
+        #expect(Cents(1) < Cents(2))
+        #expect(Minutes(1200) + Minutes(120) == Minutes(1320))
+        #expect([Minutes(3), 1, 2].max() == 3)
+    }
+
+    @Test("cents print as euros with two decimals", arguments: [
+        (Cents(87840), "878.40"), (Cents(5), "0.05"), (Cents(0), "0.00"), (Cents(-50), "-0.50"),
+        (Cents(.min), "-92233720368547758.08"),
+    ])
+    func description(amount: Cents, text: String) {
+        #expect(amount.description == text)
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+}

@@ -1,0 +1,46 @@
+import ContentStore
+import Foundation
+import Testing
+@testable import SyncClient
+
+@Suite("Sync state of a folder")
+struct SyncStateTests {
+    func temporaryFolder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("followup-sync-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a folder never synced starts at cursor 0 with no files")
+    func fresh() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let state = try SyncState.load(from: folder)
+        #expect(state.cursor == 0 && state.files.isEmpty)
+    }
+
+    @Test("state survives a save and load, unicode paths included")
+    func roundTrip() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var state = SyncState(client: "acme")
+        state.cursor = 42
+        state.files["brand/logo é (final).png"] = .init(
+            size: 10, mtimeNanoseconds: 1_700_000_000_123_456_789, inode: 99,
+            sha256: SHA256.hash("x"), chunks: [ChunkRef(id: SHA256.hash("x"), length: 10)])
+        try state.save(to: folder)
+        #expect(try SyncState.load(from: folder) == state)
+        state.cursor = 43
+        try state.save(to: folder)
+        #expect(try SyncState.load(from: folder).cursor == 43)
+    }
+
+    @Test("a damaged state file is reported, not silently reset")
+    func damaged() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/.followup", withIntermediateDirectories: true)
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: folder + "/.followup/state.json"))
+        #expect(throws: SyncError.self) { _ = try SyncState.load(from: folder) }
+    }
+}
