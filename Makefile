@@ -18,13 +18,10 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product followup
 
-# Initialises $(STORAGE) on first run (printing the admin token once), then
-# shows the commands. The HTTP server (`followup serve`) arrives with issue #4.
+# Starts the server on 127.0.0.1:8080 over $(STORAGE) (SQLite + local packs);
+# on first run it initialises the storage and prints the admin token once.
 run: build
-	@if [ ! -f $(STORAGE)/store.json ]; then $(BIN) admin init --storage $(STORAGE); fi
-	@$(BIN) --help
-	@echo
-	@echo "Storage is ready in $(STORAGE)/. Try: $(BIN) store ingest SOME_FOLDER --storage $(STORAGE)"
+	$(BIN) serve --storage $(STORAGE)
 
 test: deps
 	$(SWIFT) test

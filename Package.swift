@@ -13,6 +13,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries.
@@ -40,7 +46,7 @@ let package = Package(
         .target(
             name: "Catalog",
             dependencies: [
-                "ContentStore",
+                "ContentStore", "Ledger",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -52,7 +58,11 @@ let package = Package(
         ),
         .target(
             name: "SyncClient",
-            dependencies: ["SyncProtocol", "ContentStore"]
+            dependencies: [
+                "SyncProtocol", "ContentStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "FollowUpServer",
@@ -60,12 +70,17 @@ let package = Package(
                 "Catalog", "ContentStore", "Ledger", "SyncProtocol", "ArchiveIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "followup",
             dependencies: [
-                "FollowUpServer", "SyncClient", "ContentStore", "Catalog",
+                "FollowUpServer", "SyncClient", "SyncProtocol", "ContentStore", "Catalog", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,10 +90,17 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol"]),
         .testTarget(name: "ContentStoreTests", dependencies: ["ContentStore"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "ContentStore"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "ContentStore", "Ledger"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO"]),
-        .testTarget(name: "SyncClientTests", dependencies: ["SyncClient"]),
-        .testTarget(name: "FollowUpServerTests", dependencies: ["FollowUpServer", "Catalog", "ContentStore"]),
+        .testTarget(name: "SyncClientTests", dependencies: ["SyncClient", "FollowUpServer"]),
+        .testTarget(
+            name: "FollowUpServerTests",
+            dependencies: [
+                "FollowUpServer", "Catalog", "ContentStore", "SyncProtocol",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

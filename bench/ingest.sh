@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # bench/ingest.sh [WORKDIR] -- benchmark for "store ingest", against cp+sync and restic.
 #
-# In one run, on the bench/gen.py dataset (WORKDIR/data, generated if absent):
-#   a. cp -r data + sync                 (what the disk can do: the floor)
-#   b. restic init + restic backup       (the peer to beat)
-#   c. followup store ingest             (fresh store)
+# On the bench/gen.py dataset (WORKDIR/data, generated if absent), BENCH_RUNS rounds of
+# the three comparative steps, interleaved (cp, restic, followup, cp, restic, followup, ...)
+# so that slow and fast periods of the disk hit all three tools alike:
+#   a. cp -r data + sync                 (what the disk can do: the floor; fresh copy)
+#   b. restic backup into a fresh repo   (the peer to beat; `restic init` untimed)
+#   c. followup store ingest             (fresh store; `admin init` untimed)
+# then, once each:
 #   d. followup store ingest again       (nothing changed: new_bytes should be ~0)
 #   e. followup store ingest of one BIG_FILE_GIB GiB file (peak memory)
 #   f. openssl speed sha256 and `followup store speed` (hashing ceiling vs. chunk+hash)
-# then prints a table and the issue's ratios with PASS/FAIL. Exit status is 0 even when
-# a target is missed; non-zero only when a command itself fails.
+# then prints a table (median, min and max wall time, median max RSS), the per-round
+# ratios and the issue's checks with PASS/FAIL; the wall-time ratios are computed from
+# the medians. Exit status is 0 even when a target is missed; non-zero only when a
+# command itself fails.
 #
 # Every timed step runs under /usr/bin/time -f '%e %M %U %S'. Logs: WORKDIR/logs/,
-# raw rows: WORKDIR/results.tsv, checks: WORKDIR/checks.tsv, machine: WORKDIR/env.txt.
+# raw rows (one per run, plus the medians): WORKDIR/results.tsv, checks:
+# WORKDIR/checks.tsv, machine: WORKDIR/env.txt.
 # Only known subpaths of WORKDIR are deleted; nothing outside WORKDIR is touched.
 #
 # Environment:
 #   FOLLOWUP_BIN   use this binary instead of `swift build -c release --product followup`
+#   BENCH_RUNS     rounds of the cp / restic / followup steps (default 5)
 #   BIG_FILE_GIB   size of the single-file case in GiB (default 4; 0 skips it)
 #   BENCH_SCALE    gen.py --scale (default 1)     BENCH_SEED  gen.py --seed (default 42)
 #   BENCH_CLEANUP  1: also delete the restic repo and the stores at the end
@@ -45,6 +52,8 @@ BIG_BYTES=$(awk -v g="$BIG_FILE_GIB" 'BEGIN { printf "%.0f", g * 1073741824 }')
 SCALE=$(awk -v s="${BENCH_SCALE:-1}" 'BEGIN { printf "%g", s }')
 SEED=${BENCH_SEED:-42}
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "BENCH_SEED must be an integer"
+RUNS=${BENCH_RUNS:-5}
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$RUNS'"
 
 LOGS=$WORK/logs
 DATA=$WORK/data
@@ -123,6 +132,7 @@ find "$DATA" -type f -exec cat {} + >/dev/null
   echo "openssl: $(openssl version)"
   echo "dataset: $DATA  $([[ -f "$STAMP" ]] && cat "$STAMP")  files=$DATA_FILES bytes=$DATA_BYTES"
   echo "page cache: not dropped; the dataset is read once before the first step, so caches are warm for all tools alike"
+  echo "runs: $RUNS rounds of cp+sync / restic backup / followup ingest, interleaved; medians reported"
 } >"$WORK/env.txt"
 cat "$WORK/env.txt" >&2
 
@@ -146,14 +156,71 @@ timed() {
   RSS_MB=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')
 }
 
-# row TOOL OPERATION BYTES [NOTE] : one result row (figures of the last timed step)
+# untimed NAME CMD... : run a preparation step (logs/NAME.out/.err); stop if it fails.
+untimed() {
+  local name=$1
+  shift
+  log "run: $name (untimed)"
+  "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err" \
+    || { tail -n 20 "$LOGS/$name.err" >&2; die "step $name failed: $*"; }
+}
+
+# Table rows are kept in memory with US separators ("read" would merge empty fields
+# between tabs): tool, operation, runs, wall (median), wall min, wall max, RSS (median), bytes.
 ROWS=()
-# (kept in memory with US separators: "read" would merge empty fields between tabs)
 US=$'\x1f'
+tsv() { local IFS=$'\t'; echo "$*" >>"$WORK/results.tsv"; }
+
+# row TOOL OPERATION BYTES [NOTE] : a single-run step (figures of the last timed step)
 row() {
-  ROWS+=("$1$US$2$US$WALL$US$RSS_MB$US${3:-}")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$WALL" "$RSS_MB" "$USR" "$SYS" "${3:-}" "${4:-}" \
-    >>"$WORK/results.tsv"
+  ROWS+=("$1$US$2${US}1$US$WALL$US-$US-$US$RSS_MB$US${3:-}")
+  tsv "$1" "$2" 1 "$WALL" "$RSS_MB" "$USR" "$SYS" "${3:-}" "${4:-}"
+}
+
+# stats DECIMALS VALUE... : "median min max" of the values ("n/a" ones are ignored; all
+# three are n/a when nothing is left). Median: the middle value of the sorted list, or the
+# mean of the two middle values for an even count. The median is printed with DECIMALS
+# decimals, plus one for an even count (the mean of two values may end in 5).
+stats() {
+  local dec=$1
+  shift
+  printf '%s\n' "$@" | awk -v dec="$dec" '$1 != "n/a" && $1 != "" { print }' | sort -g \
+    | awk -v dec="$dec" '{ v[NR] = $1 } END {
+        if (NR == 0) { print "n/a n/a n/a"; exit }
+        if (NR % 2) m = v[(NR + 1) / 2]; else { m = (v[NR / 2] + v[NR / 2 + 1]) / 2; if (dec > 0) dec++ }
+        printf "%." dec "f %s %s\n", m, v[1], v[NR] }'
+}
+
+# Per-run figures of the round-interleaved steps, keyed "STEP:ROUND".
+STEPS=(cp restic followup)
+declare -A S_TOOL=([cp]=cp [restic]=restic [followup]=followup)
+declare -A S_OP=([cp]="cp -r + sync" [restic]="backup (fresh repo)" [followup]="store ingest (fresh store)")
+declare -A RW RR RU RS RB
+# run_row STEP ROUND BYTES NOTE : one row per individual run (figures of the last timed step)
+run_row() {
+  local k=$1:$2
+  RW[$k]=$WALL RR[$k]=$RSS_MB RU[$k]=$USR RS[$k]=$SYS RB[$k]=$3
+  tsv "${S_TOOL[$1]}" "${S_OP[$1]}" "$2" "$WALL" "$RSS_MB" "$USR" "$SYS" "$3" "$4"
+}
+# per_run ARRAYNAME STEP : the values of that step, round 1..RUNS, one per line
+per_run() {
+  local -n arr=$1
+  local r
+  for ((r = 1; r <= RUNS; r++)); do echo "${arr[$2:$r]:-n/a}"; done
+}
+# median_row STEP : the median row of a round-interleaved step (table and results.tsv);
+# sets MED_WALL and MED_RSS.
+median_row() {
+  local w wmin wmax rss rmin rmax usr sys bytes
+  read -r w wmin wmax < <(stats 2 $(per_run RW "$1"))
+  read -r rss rmin rmax < <(stats 1 $(per_run RR "$1"))
+  read -r usr _ _ < <(stats 2 $(per_run RU "$1"))
+  read -r sys _ _ < <(stats 2 $(per_run RS "$1"))
+  read -r bytes _ _ < <(stats 0 $(per_run RB "$1"))
+  ROWS+=("${S_TOOL[$1]}$US${S_OP[$1]}$US$RUNS$US$w$US$wmin$US$wmax$US$rss$US$bytes")
+  tsv "${S_TOOL[$1]}" "${S_OP[$1]}" median "$w" "$rss" "$usr" "$sys" "$bytes" \
+    "median of $RUNS runs; wall_s min=$wmin max=$wmax; max_rss_mb min=$rmin max=$rmax"
+  MED_WALL=$w MED_RSS=$rss
 }
 
 dir_bytes() { if [[ -e "$1" ]]; then du -sb "$1" | cut -f1; else echo 0; fi; }
@@ -195,41 +262,56 @@ ingest_note() {
 
 # calc EXPR : awk arithmetic on shell-substituted numbers; "n/a" if any operand is n/a.
 calc() { [[ "$1" == *n/a* ]] && { echo n/a; return; }; awk "BEGIN { printf \"%.3f\", $1 }"; }
+ratio() { if [[ "$1" == n/a || "$2" == n/a ]] || awk -v d="$2" 'BEGIN { exit !(d <= 0) }'; then echo n/a; else calc "$1 / $2"; fi; }
+maxof() { if [[ "$1" == n/a ]]; then echo "$2"; elif [[ "$2" == n/a ]]; then echo "$1"; else awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; fi; }
 
-printf 'tool\toperation\twall_s\tmax_rss_mb\tuser_s\tsys_s\tbytes\tnote\n' >"$WORK/results.tsv"
+printf 'tool\toperation\trun\twall_s\tmax_rss_mb\tuser_s\tsys_s\tbytes\tnote\n' >"$WORK/results.tsv"
 
-# --- a. cp -r + sync: the disk's own limit ---------------------------------------------
-sync
-timed cp-sync sh -c 'cp -r "$1" "$2" && sync' sh "$DATA" "$CP_COPY"
-row cp "cp -r + sync" "$(tree_bytes "$CP_COPY")" "bytes = data copied"
-CP_WALL=$WALL
-rm -rf "${CP_COPY:?}"
-sync
-
-# --- b. restic init + backup (fresh repo, cache dir under WORKDIR) ----------------------
 unset RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND
 export RESTIC_PASSWORD=bench
 export RESTIC_REPOSITORY=$WORK/restic-repo RESTIC_CACHE_DIR=$WORK/restic-cache
-timed restic-init restic init
-row restic "init" "$(dir_bytes "$RESTIC_REPOSITORY")" "bytes = repo size"
-before=$(dir_bytes "$RESTIC_REPOSITORY")
-timed restic-backup restic backup "$DATA"
-row restic "backup" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
-RESTIC_WALL=$WALL
-sync
 
-# --- c. followup store ingest into a fresh store ----------------------------------------
-log "run: followup admin init (untimed)"
-"$FU" admin init --storage "$STORE" --json >"$LOGS/followup-admin-init.out" 2>"$LOGS/followup-admin-init.err" \
-  || { tail -n 20 "$LOGS/followup-admin-init.err" >&2; die "followup admin init failed"; }
-before=$(dir_bytes "$STORE")
-timed followup-ingest "$FU" store ingest "$DATA" --storage "$STORE" --json
-row followup "store ingest (fresh store)" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note followup-ingest)"
-FU_WALL=$WALL FU_RSS=$RSS_MB
-[[ -n "$(json_get "$LOGS/followup-ingest.out" files)" ]] || log "warning: no JSON object with 'files' in followup-ingest output"
-sync
+# --- a-c. BENCH_RUNS rounds of cp+sync, restic backup, followup ingest, interleaved -----
+# Each timed step starts from a fresh target and right after a `sync`, so that no tool
+# pays for another's dirty pages. The disk's speed drifts a lot between runs on a VM;
+# running the three tools one after another in every round exposes them to the same
+# slow and fast periods, and the medians are taken over these same rounds.
+for ((r = 1; r <= RUNS; r++)); do
+  log "round $r/$RUNS"
 
-# --- d. the same data again: nothing new to store ---------------------------------------
+  # a. cp -r + sync: the disk's own limit
+  rm -rf "${CP_COPY:?}"
+  sync
+  timed "cp-sync.r$r" sh -c 'cp -r "$1" "$2" && sync' sh "$DATA" "$CP_COPY"
+  run_row cp "$r" "$(tree_bytes "$CP_COPY")" "bytes = data copied"
+  rm -rf "${CP_COPY:?}"
+
+  # b. restic backup into a fresh repo (init untimed; fresh cache dir under WORKDIR)
+  rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
+  untimed "restic-init.r$r" restic init
+  before=$(dir_bytes "$RESTIC_REPOSITORY")
+  sync
+  timed "restic-backup.r$r" restic backup "$DATA"
+  run_row restic "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" \
+    "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
+
+  # c. followup store ingest into a fresh store (admin init untimed)
+  rm -rf "${STORE:?}"
+  untimed "followup-admin-init.r$r" "$FU" admin init --storage "$STORE" --json
+  before=$(dir_bytes "$STORE")
+  sync
+  timed "followup-ingest.r$r" "$FU" store ingest "$DATA" --storage "$STORE" --json
+  run_row followup "$r" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note "followup-ingest.r$r")"
+  [[ -n "$(json_get "$LOGS/followup-ingest.r$r.out" files)" ]] \
+    || log "warning: no JSON object with 'files' in followup-ingest.r$r output"
+done
+median_row cp;       CP_WALL=$MED_WALL
+median_row restic;   RESTIC_WALL=$MED_WALL
+median_row followup; FU_WALL=$MED_WALL
+FU_RSS_MAX=$(per_run RR followup | sort -g | tail -n 1)
+
+# --- d. the same data again, on the last round's store: nothing new to store -------------
+sync
 before=$(dir_bytes "$STORE")
 timed followup-ingest-again "$FU" store ingest "$DATA" --storage "$STORE" --json
 row followup "store ingest again (no change)" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note followup-ingest-again)"
@@ -252,10 +334,9 @@ if ((BIG_BYTES > 0)); then
       | openssl enc -aes-128-ctr -nosalt -K 0f1e2d3c4b5a69788796a5b4c3d2e1f0 \
           -iv 00000000000000000000000000000000 >"$BIG/one.bin"
     [[ $(stat -c %s "$BIG/one.bin") == "$BIG_BYTES" ]] || die "$BIG/one.bin has the wrong size"
-    sync
-    "$FU" admin init --storage "$BIG_STORE" --json >"$LOGS/followup-admin-init-big.out" 2>"$LOGS/followup-admin-init-big.err" \
-      || { tail -n 20 "$LOGS/followup-admin-init-big.err" >&2; die "followup admin init (big store) failed"; }
+    untimed followup-admin-init-big "$FU" admin init --storage "$BIG_STORE" --json
     before=$(dir_bytes "$BIG_STORE")
+    sync
     timed followup-ingest-big "$FU" store ingest "$BIG" --storage "$BIG_STORE" --json
     row followup "store ingest one ${BIG_FILE_GIB} GiB file" "$(($(dir_bytes "$BIG_STORE") - before))" "$(ingest_note followup-ingest-big)"
     BIG_RSS=$RSS_MB BIG_NOTE="one.bin = $BIG_BYTES bytes"
@@ -295,13 +376,11 @@ check() {  # check NAME VALUE OP TARGET  (OP: le, ge, lt)
   case $3 in le) sym="<=" ;; ge) sym=">=" ;; lt) sym="<" ;; esac
   CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$sym" "$4" "$verdict")")
 }
-ratio() { if [[ "$1" == n/a || "$2" == n/a ]] || awk -v d="$2" 'BEGIN { exit !(d <= 0) }'; then echo n/a; else calc "$1 / $2"; fi; }
-maxof() { if [[ "$1" == n/a ]]; then echo "$2"; elif [[ "$2" == n/a ]]; then echo "$1"; else awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; fi; }
 
-check "followup ingest wall / restic backup wall" "$(ratio "$FU_WALL" "$RESTIC_WALL")" le 0.5
-check "followup ingest wall / (cp -r + sync) wall" "$(ratio "$FU_WALL" "$CP_WALL")" le 1.3
+check "median followup ingest / median restic backup" "$(ratio "$FU_WALL" "$RESTIC_WALL")" le 0.5
+check "median followup ingest / median cp -r + sync" "$(ratio "$FU_WALL" "$CP_WALL")" le 1.3
 check "chunk_hash_mb_s / openssl sha256 MB/s" "$(ratio "$CH_MBS" "$SSL_MBS")" ge 0.70
-check "peak RSS MB, ingest of the dataset (both runs)" "$(maxof "$FU_RSS" "$FU2_RSS")" lt 100
+check "peak RSS MB, ingest of the dataset (all runs)" "$(maxof "$FU_RSS_MAX" "$FU2_RSS")" lt 100
 check "peak RSS MB, ingest of one big file (${BIG_FILE_GIB} GiB)" "$BIG_RSS" lt 100
 check "no-change ingest: new_bytes / bytes" "$(ratio "${NOCHANGE_NEW:-n/a}" "${NOCHANGE_ALL:-n/a}")" le 0.001
 {
@@ -314,18 +393,39 @@ commas() { sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/; ta' <<<"$1"
 echo
 echo "store ingest benchmark -- dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided"))"
 echo "Page cache not dropped: the dataset is read once before the first step, so caches are warm for all tools alike."
-echo "cp row includes a full sync; restic and followup flush what they write themselves."
+echo "cp row includes a full sync; restic and followup flush what they write themselves. Every timed step follows a sync."
+echo "cp, restic and followup ran $RUNS times, interleaved round by round; wall s and max RSS MB are medians over the runs."
 echo
-printf '%-9s %-36s %8s %11s %16s\n' tool operation "wall s" "max RSS MB" bytes
-printf '%-9s %-36s %8s %11s %16s\n' --------- ------------------------------------ -------- ----------- ----------------
+fmt='%-9s %-36s %4s %8s %7s %7s %11s %16s\n'
+printf "$fmt" tool operation runs "wall s" min max "max RSS MB" bytes
+printf "$fmt" --------- ------------------------------------ ---- -------- ------- ------- ----------- ----------------
 for r in "${ROWS[@]}"; do
-  IFS=$US read -r tool op wall rss bytes <<<"$r"
-  printf '%-9s %-36s %8s %11s %16s\n' "$tool" "$op" "$wall" "$rss" "$(commas "$bytes")"
+  IFS=$US read -r tool op n wall wmin wmax rss bytes <<<"$r"
+  printf "$fmt" "$tool" "$op" "$n" "$wall" "$wmin" "$wmax" "$rss" "$(commas "$bytes")"
 done
 echo
-echo "followup ingest:         $(ingest_note followup-ingest)"
-echo "followup ingest (again): $(ingest_note followup-ingest-again)"
-echo "big file:                $BIG_NOTE"
+echo "per round (wall s; ratios of the same round):"
+rfmt='%-7s %10s %10s %11s %12s %16s\n'
+printf "$rfmt" round "cp+sync" "restic" "followup" "followup/cp" "followup/restic"
+printf "$rfmt" ------- ---------- ---------- ----------- ------------ ----------------
+R_CP=() R_RE=()
+for ((r = 1; r <= RUNS; r++)); do
+  rc=$(ratio "${RW[followup:$r]}" "${RW[cp:$r]}")
+  rr=$(ratio "${RW[followup:$r]}" "${RW[restic:$r]}")
+  R_CP+=("$rc") R_RE+=("$rr")
+  printf "$rfmt" "$r" "${RW[cp:$r]}" "${RW[restic:$r]}" "${RW[followup:$r]}" "$rc" "$rr"
+done
+printf "$rfmt" ------- ---------- ---------- ----------- ------------ ----------------
+printf "$rfmt" median "$CP_WALL" "$RESTIC_WALL" "$FU_WALL" "$(ratio "$FU_WALL" "$CP_WALL")" "$(ratio "$FU_WALL" "$RESTIC_WALL")"
+read -r _ rcmin rcmax < <(stats 3 "${R_CP[@]}")
+read -r _ rrmin rrmax < <(stats 3 "${R_RE[@]}")
+echo "(the median line's ratios are median ÷ median, as in the checks; per-round followup/cp min $rcmin max $rcmax, followup/restic min $rrmin max $rrmax)"
+echo
+for ((r = 1; r <= RUNS; r++)); do
+  printf '%-25s%s\n' "followup ingest (run $r):" "$(ingest_note "followup-ingest.r$r")"
+done
+printf '%-25s%s\n' "followup ingest (again):" "$(ingest_note followup-ingest-again)"
+printf '%-25s%s\n' "big file:" "$BIG_NOTE"
 echo "hashing: openssl sha256 $SSL_MBS MB/s; followup store speed: chunk+hash $CH_MBS, chunk $CK_MBS, sha256 $SH_MBS MB/s"
 echo
 printf '%-48s %9s %9s  %s\n' check value target verdict

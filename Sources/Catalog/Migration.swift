@@ -56,6 +56,91 @@ extension Catalog {
                 .column("revoked_at", type: .bigint)
                 .run()
         },
+        Migration(name: "2026-11-27-04-clients-projects") { db in
+            // `feed_seq` is the client's change-feed counter: bumping it inside the writing
+            // transaction is what makes the feed gap-free (see `Catalog.appendChange`).
+            try await db.create(table: "clients")
+                .column("slug", type: .text, .primaryKey(autoIncrement: false))
+                .column("name", type: .text, .notNull)
+                .column("plan", type: .text, .notNull)
+                .column("rate_cents", type: .bigint)
+                .column("feed_seq", type: .bigint, .notNull, .default(0))
+                .column("created_at", type: .bigint, .notNull)
+                .run()
+            try await db.create(table: "projects")
+                .column("client", type: .text, .notNull, .references("clients", "slug"))
+                .column("slug", type: .text, .notNull)
+                .column("title", type: .text, .notNull)
+                .column("allow_overage", type: .custom(SQLRaw("BOOLEAN")), .notNull)
+                .column("created_at", type: .bigint, .notNull)
+                .primaryKey("client", "slug")
+                .run()
+            // Phases are rows, not a list in a column: hour entries and file versions refer to them.
+            try await db.create(table: "project_phases")
+                .column("client", type: .text, .notNull)
+                .column("project", type: .text, .notNull)
+                .column("position", type: .int, .notNull)
+                .column("name", type: .text, .notNull)
+                .primaryKey("client", "project", "position")
+                .unique("client", "project", "name")
+                .foreignKey(["client", "project"], references: "projects", ["client", "slug"])
+                .run()
+        },
+        Migration(name: "2026-11-27-05-change-feed") { db in
+            // The primary key is also the feed's read path: one client's rows in seq order.
+            try await db.create(table: "changes")
+                .column("client", type: .text, .notNull, .references("clients", "slug"))
+                .column("seq", type: .bigint, .notNull)
+                .column("kind", type: .text, .notNull)
+                .column("project", type: .text)
+                .column("path", type: .text)
+                .column("data", type: .text, .notNull)
+                .column("created_at", type: .bigint, .notNull)
+                .primaryKey("client", "seq")
+                .run()
+        },
+        Migration(name: "2026-11-27-06-idempotency") { db in
+            try await db.create(table: "idempotency_keys")
+                .column("scope", type: .text, .notNull)
+                .column("key", type: .text, .notNull)
+                .column("request_hash", type: .blob, .notNull)
+                .column("status", type: .int, .notNull)
+                .column("body", type: .blob, .notNull)
+                .column("created_at", type: .bigint, .notNull)
+                .primaryKey("scope", "key")
+                .run()
+        },
+        Migration(name: "2026-11-27-07-file-versions") { db in
+            try await db.create(table: "file_versions")
+                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+                .column("client", type: .text, .notNull)
+                .column("project", type: .text, .notNull)
+                .column("path", type: .text, .notNull)
+                .column("version", type: .int, .notNull)
+                .column("deleted", type: .custom(SQLRaw("BOOLEAN")), .notNull)
+                .column("size", type: .bigint, .notNull)
+                .column("mode", type: .int, .notNull)
+                .column("mtime_ns", type: .bigint, .notNull)
+                .column("sha256", type: .blob)
+                .column("chunks", type: .blob)
+                .column("phase", type: .text)
+                .column("hour_entry", type: .bigint)
+                .column("author_token", type: .bigint)
+                .column("created_at", type: .bigint, .notNull)
+                .column("seq", type: .bigint, .notNull)
+                .foreignKey(["client", "project"], references: "projects", ["client", "slug"])
+                .run()
+            // Unique per path and version, and the read path for a project's latest versions:
+            // (client, project) selects the project, (path, version) finds each path's newest row.
+            try await db.create(index: "file_versions_by_path").on("file_versions")
+                .column("client").column("project").column("path").column("version")
+                .unique()
+                .run()
+            // From a feed event (client, seq) to the version it announced.
+            try await db.create(index: "file_versions_by_seq").on("file_versions")
+                .column("client").column("seq")
+                .run()
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

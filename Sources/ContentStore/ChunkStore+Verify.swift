@@ -29,6 +29,9 @@ extension ChunkStore {
         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: (@Sendable (_ packsDone: Int, _ packsTotal: Int) -> Void)? = nil
     ) async throws -> VerifyReport {
+        // Shared: gc must not delete a pack while it is being read.
+        let lock = try lock(.shared, for: "verify")
+        defer { withExtendedLifetime(lock) {} }
         let entries = try await index.entries()
         let byPack = Dictionary(grouping: entries, by: \.location.pack)
         let packNames = byPack.keys.sorted()

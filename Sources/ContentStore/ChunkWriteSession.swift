@@ -32,7 +32,7 @@ public final class ChunkWriteSession: Sendable {
 
     init(store: ChunkStore) async throws {
         self.store = store
-        let lock = try store.lock(.shared, for: "gc")
+        let lock = try store.lock(.shared, for: "the upload")
         let known = try await store.index.chunkIDs()
         state = Mutex(State(known: known, lock: lock))
     }

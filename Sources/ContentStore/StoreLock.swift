@@ -2,9 +2,10 @@
 import Glibc
 #endif
 
-/// An advisory lock on `<root>/lock` (flock): writers that add data hold it
-/// shared, gc and index rebuilds hold it exclusively, so gc never sweeps a
-/// chunk that an ingest in another process has just deduplicated against.
+/// An advisory lock on `<root>/lock` (flock): writers that add data and
+/// verify hold it shared, gc and index rebuilds hold it exclusively, so gc
+/// never sweeps a chunk that an ingest in another process has just
+/// deduplicated against, nor deletes a pack verify is reading.
 public final class StoreLock: Sendable {
     private let fd: Int32
 
@@ -20,7 +21,7 @@ public final class StoreLock: Sendable {
             let code = errno
             FileIO.close(fd)
             if code == EWOULDBLOCK {
-                throw StoreError.busy("the store is busy (\(mode == .shared ? "gc or an index rebuild" : "an upload or ingest") is running); try \(purpose) again when it finishes")
+                throw StoreError.busy("the store is busy (\(mode == .shared ? "gc or an index rebuild" : "an upload, ingest or verify") is running); try \(purpose) again when it finishes")
             }
             throw FileIO.error("flock", path, code)
         }

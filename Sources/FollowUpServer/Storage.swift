@@ -77,7 +77,12 @@ public final class Storage: Sendable {
 
     /// Re-hashes every chunk and checks every manifest's chunks are indexed.
     public func verify(progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> VerifyReport {
-        try await store.verify(referenced: try await catalog.referencedChunkIDs(), progress: progress)
+        try await store.verify(referenced: try await liveChunkIDs(), progress: progress)
+    }
+
+    /// The gc mark set: chunks of every snapshot file and every file version (all versions: history is kept).
+    func liveChunkIDs() async throws -> Set<ChunkID> {
+        try await catalog.referencedChunkIDs().union(try await catalog.fileVersionChunkIDs())
     }
 
     /// Collects garbage against the live manifests. `now` is for tests that age the store.
@@ -86,7 +91,7 @@ public final class Storage: Sendable {
             grace: grace ?? configuration.gcGrace,
             repackThreshold: Double(configuration.repackThresholdPercent) / 100,
             dryRun: dryRun)
-        return try await store.collectGarbage(referenced: try await catalog.referencedChunkIDs(), options: options, now: now)
+        return try await store.collectGarbage(referenced: try await liveChunkIDs(), options: options, now: now)
     }
 
     public func rebuildIndex() async throws -> RebuildReport {

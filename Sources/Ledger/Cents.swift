@@ -32,3 +32,24 @@ extension Cents: CustomStringConvertible {
         return (rawValue < 0 ? "-" : "") + "\(magnitude / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
     }
 }
+
+extension Cents {
+    /// Parses an amount of euros as people type it: `60`, `60.5`, `60.50` or
+    /// `60,50`; at most two decimals, no sign, no thousands separators. Nil for
+    /// anything else, including amounts beyond ten trillion euros.
+    public init?(euros text: String) {
+        let parts = text.split(separator: text.contains(",") ? "," : ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty, whole.count <= 13,
+              whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber), let euros = Int64(whole)
+        else { return nil }
+        var cents: Int64 = 0
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard (1...2).contains(fraction.count), fraction.allSatisfy(\.isASCII), fraction.allSatisfy(\.isNumber),
+                  let value = Int64(fraction)
+            else { return nil }
+            cents = fraction.count == 1 ? value * 10 : value
+        }
+        self.init(euros * 100 + cents)
+    }
+}

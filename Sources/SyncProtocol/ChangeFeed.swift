@@ -61,16 +61,33 @@ public struct ChangeEvent: Codable, Hashable, Sendable {
     public var project: String?
     /// The file's path inside the project, for file events.
     public var path: String?
+    /// When the change was recorded, Unix seconds.
+    public var time: Int64
+    /// The kind's own details (a JSON object), e.g. `{"state": "created", "title": …}`.
+    public var data: JSONValue
 
-    public init(seq: Int64, kind: Kind, project: String? = nil, path: String? = nil) {
+    public init(seq: Int64, kind: Kind, project: String? = nil, path: String? = nil, time: Int64 = 0, data: JSONValue = .object([:])) {
         self.seq = seq
         self.kind = kind
         self.project = project
         self.path = path
+        self.time = time
+        self.data = data
     }
 
     private enum CodingKeys: String, CodingKey {
-        case seq, kind, project, path
+        case seq, kind, project, path, time, data
+    }
+
+    /// `time` and `data` may be absent (older servers): they decode as 0 and `{}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seq = try container.decode(Int64.self, forKey: .seq)
+        kind = try container.decode(Kind.self, forKey: .kind)
+        project = try container.decodeIfPresent(String.self, forKey: .project)
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        time = try container.decodeIfPresent(Int64.self, forKey: .time) ?? 0
+        data = try container.decodeIfPresent(JSONValue.self, forKey: .data) ?? .object([:])
     }
 
     /// What changed. A string on the wire rather than a closed enum, so a client can skip

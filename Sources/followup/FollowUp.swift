@@ -6,6 +6,9 @@ struct FollowUp: AsyncParsableCommand {
         commandName: "followup",
         abstract: "Follow Up: the agency's archive of client deliverables, hours and sync.",
         version: "0.1.0",
-        subcommands: [AdminCommand.self, StoreCommand.self, VerifyCommand.self, GCCommand.self]
+        subcommands: [
+            ServeCommand.self, AdminCommand.self, ProjectCommand.self, ChangesCommand.self,
+            StoreCommand.self, VerifyCommand.self, GCCommand.self,
+        ]
     )
 }

@@ -22,6 +22,9 @@ enum Terminal {
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Pushes buffered stdout out now (stdout is block-buffered when piped to a log).
+    static func flush() { fflush(nil) }
+
     static func bytes(_ n: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(n), unit = 0

@@ -5,7 +5,7 @@ import Logging
 import Testing
 @testable import FollowUpServer
 
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let path: String
 
     init() throws {

@@ -53,3 +53,18 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+@Suite("Parsing euro amounts")
+struct EuroParsingTests {
+    @Test("amounts as people type them", arguments: [
+        ("60", 6000), ("60.5", 6050), ("60.50", 6050), ("60,50", 6050), ("0.01", 1), ("0", 0), ("1234567.89", 123_456_789),
+    ] as [(String, Int64)])
+    func valid(text: String, cents: Int64) {
+        #expect(Cents(euros: text) == Cents(cents))
+    }
+
+    @Test("anything else is refused", arguments: ["", "-1", "1.234", "1.", ".5", "1,000.00", "12a", "1e3", " 1", "99999999999999", "٣"])
+    func invalid(text: String) {
+        #expect(Cents(euros: text) == nil)
+    }
+}

@@ -23,13 +23,13 @@ struct JSONShapeTests {
     func changesResponse() throws {
         let response = ChangesResponse(
             events: [
-                ChangeEvent(seq: 41, kind: .filePut, project: "site", path: "logo/logo.svg"),
-                ChangeEvent(seq: 42, kind: .ledgerEntry, project: "site"),
+                ChangeEvent(seq: 41, kind: .filePut, project: "site", path: "logo/logo.svg", time: 1_700_000_000),
+                ChangeEvent(seq: 42, kind: .ledgerEntry, project: "site", time: 1_700_000_001, data: .object(["minutes": .integer(90)])),
             ],
             next: 42, more: true)
         #expect(try json(response) == """
-            {"events":[{"kind":"file.put","path":"logo/logo.svg","project":"site","seq":41},\
-            {"kind":"ledger.entry","project":"site","seq":42}],"more":true,"next":42}
+            {"events":[{"data":{},"kind":"file.put","path":"logo/logo.svg","project":"site","seq":41,"time":1700000000},\
+            {"data":{"minutes":90},"kind":"ledger.entry","project":"site","seq":42,"time":1700000001}],"more":true,"next":42}
             """)
         #expect(try JSONDecoder().decode(ChangesResponse.self, from: Data(try json(response).utf8)) == response)
     }

@@ -1,0 +1,165 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import SyncProtocol
+
+/// Where the server is and who we are to it.
+public struct ServerEndpoint: Sendable, Hashable {
+    /// Base URL, e.g. `http://127.0.0.1:8080`.
+    public var url: String
+    public var token: String
+
+    /// Validates the URL's shape; the token is checked by the server.
+    public init(url: String, token: String) throws {
+        let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+        guard let parsed = URL(string: trimmed), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            throw RemoteError.invalidServer(url)
+        }
+        guard !token.isEmpty else { throw RemoteError.missingToken }
+        self.url = trimmed
+        self.token = token
+    }
+}
+
+/// What a remote call can fail with. `server` carries the API's own error code
+/// and message, which say what to do.
+public enum RemoteError: Error, Equatable, CustomStringConvertible {
+    case invalidServer(String)
+    case missingToken
+    case server(status: Int, code: String, message: String)
+    case transport(String)
+    case badResponse(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidServer(url): "\(url) is not an http(s) server URL"
+        case .missingToken: "no token: pass --token or set FOLLOWUP_TOKEN"
+        case let .server(status, code, message): "server said \(status) \(code): \(message)"
+        case let .transport(message): "cannot reach the server: \(message)"
+        case let .badResponse(message): "unexpected response from the server: \(message)"
+        }
+    }
+}
+
+/// The JSON API of a Follow Up server, as the command line and sync engine use it.
+///
+/// Mutating calls carry an idempotency key, and are retried with the same key
+/// when the connection fails, so a retry never applies a change twice.
+public struct APIClient: Sendable {
+    public let endpoint: ServerEndpoint
+    private let http: HTTPClient
+    private let logger: Logger
+    /// A whole call, connecting included: AsyncHTTPClient keeps retrying a
+    /// refused connection until this deadline.
+    private let timeout: Duration
+    private static let maxResponseBytes = 64 << 20
+
+    public init(endpoint: ServerEndpoint, http: HTTPClient = .shared, timeout: Duration = .seconds(30), logger: Logger) {
+        self.endpoint = endpoint
+        self.http = http
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    public func health() async throws -> HealthResponse {
+        try await send(.GET, "/healthz")
+    }
+
+    public func createClient(_ body: CreateClientRequest, idempotencyKey: String = UUID().uuidString) async throws -> ClientInfo {
+        try await send(.POST, "/v1/clients", body: body, idempotencyKey: idempotencyKey)
+    }
+
+    public func clients() async throws -> [ClientInfo] {
+        try await send(.GET, "/v1/clients")
+    }
+
+    public func client(_ slug: String) async throws -> ClientInfo {
+        try await send(.GET, "/v1/clients/\(Self.escape(slug))")
+    }
+
+    public func createProject(client: String, _ body: CreateProjectRequest, idempotencyKey: String = UUID().uuidString) async throws -> ProjectInfo {
+        try await send(.POST, "/v1/clients/\(Self.escape(client))/projects", body: body, idempotencyKey: idempotencyKey)
+    }
+
+    public func projects(client: String) async throws -> [ProjectInfo] {
+        try await send(.GET, "/v1/clients/\(Self.escape(client))/projects")
+    }
+
+    public func changes(client: String, query: ChangesQuery) async throws -> ChangesResponse {
+        try await send(.GET, "/v1/clients/\(Self.escape(client))/changes?\(query.queryString)")
+    }
+
+    // MARK: Transport
+
+    private struct NoBody: Encodable {}
+
+    private func send<Response: Decodable>(_ method: HTTPMethod, _ path: String) async throws -> Response {
+        try await send(method, path, body: Optional<NoBody>.none, idempotencyKey: nil)
+    }
+
+    private func send<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)?, idempotencyKey: String?
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: endpoint.url + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            request.body = .bytes(ByteBuffer(bytes: try encoder.encode(body)))
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        if let idempotencyKey { request.headers.add(name: IdempotencyHeader.name, value: idempotencyKey) }
+
+        // A connection that drops after the request went out may or may not have
+        // been applied: reads are safe to repeat, writes only with their idempotency key.
+        let attempts = (method == .GET || idempotencyKey != nil) ? 3 : 1
+        for attempt in 1...attempts {
+            do {
+                let response = try await http.execute(request, timeout: .init(timeout))
+                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+                return try decode(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+            } catch let error as RemoteError {
+                throw error
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && attempt < attempts {
+                logger.debug("connection dropped, retrying", metadata: ["attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            } catch {
+                throw RemoteError.transport(Self.describe(error))
+            }
+        }
+        throw RemoteError.transport("the connection kept dropping")
+    }
+
+    private func decode<Response: Decodable>(status: Int, body: Data) throws -> Response {
+        guard (200..<300).contains(status) else {
+            if let error = try? JSONDecoder().decode(ErrorBody.self, from: body) {
+                throw RemoteError.server(status: status, code: error.error.code.rawValue, message: error.error.message)
+            }
+            throw RemoteError.server(status: status, code: "http_\(status)", message: "no error details")
+        }
+        do {
+            return try JSONDecoder().decode(Response.self, from: body)
+        } catch {
+            throw RemoteError.badResponse("the body is not the expected JSON")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .connectTimeout: return "no answer in time (is the server running at that address?)"
+            default: return "\(error)"
+            }
+        }
+        return String(describing: error)
+    }
+
+    /// Path segments from user input are percent-encoded, never spliced raw.
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+    }
+}
