@@ -61,7 +61,12 @@ final class ProgressBar: Sendable {
             state.drawn = true
             let elapsed = now - state.started
             let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-            let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
+            // Bytes say more than file counts when a few large files dominate.
+            let fraction = if let bytes, bytes.total > 0 {
+                min(1, Double(bytes.done) / Double(bytes.total))
+            } else {
+                total > 0 ? min(1, Double(done) / Double(total)) : 1
+            }
             let width = 30
             let filled = Int(fraction * Double(width))
             var text = "\(label) [" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] \(done)/\(total)"
