@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Logging
 import NIOPosix
 import SQLKit
@@ -91,7 +92,8 @@ public final class Catalog: Sendable {
     /// Domain errors pass through; driver errors are logged and reduced to a
     /// message without SQL or file paths.
     private func wrap(_ error: any Error) -> any Error {
-        if error is CatalogError || error is CancellationError { return error }
+        // Domain refusals (a debit beyond the balance, an overpayment…) are answers, not failures.
+        if error is CatalogError || error is LedgerError || error is CancellationError { return error }
         logger.error("catalog query failed", metadata: ["error": "\(String(reflecting: error))"])
         return CatalogError.database("the catalog could not complete the operation")
     }

@@ -2,6 +2,7 @@ import Catalog
 import ContentStore
 import Foundation
 import Hummingbird
+import Ledger
 import NIOCore
 import SyncProtocol
 
@@ -57,6 +58,9 @@ extension APIError {
             default:
                 return .init(error.status, ErrorCode(rawValue: error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")), error.status.reasonPhrase)
             }
+        case let error as LedgerError:
+            // The domain refused a valid request: a rule violation, with the domain's own code.
+            return .unprocessable(ErrorCode(error.code), error.description)
         case is NIOTooManyBytesError:
             return .payloadTooLarge("the request body is larger than this route accepts")
         case is DecodingError:

@@ -41,6 +41,19 @@ func buildRouter(storage: Storage, registry: PrometheusCollectorRegistry) -> Rou
     ProjectController(catalog: storage.catalog).addRoutes(to: api.group("clients/:client/projects"))
     ChangeController(catalog: storage.catalog).addRoutes(to: api.group("clients/:client/changes"))
     TokenController(catalog: storage.catalog).addRoutes(to: api.group("tokens"))
+
+    // The hours ledger.
+    let pricing = storage.configuration.pricingPolicy
+    QuoteController(catalog: storage.catalog, policy: pricing)
+        .addRoutes(clients: api.group("clients/:client/quotes"), quotes: api.group("quotes"))
+    InvoiceController(catalog: storage.catalog)
+        .addRoutes(clients: api.group("clients/:client/invoices"), invoices: api.group("invoices"))
+    LedgerController(catalog: storage.catalog, policy: pricing)
+        .addRoutes(hours: api.group("clients/:client/hours"), ledger: api.group("clients/:client/ledger"))
+    DisputeController(catalog: storage.catalog, policy: pricing)
+        .addRoutes(clients: api.group("clients/:client/disputes"), disputes: api.group("disputes"))
+    TicketController(catalog: storage.catalog, support: storage.configuration.supportPolicy)
+        .addRoutes(clients: api.group("clients/:client/tickets"), tickets: api.group("tickets"))
     return router
 }
 

@@ -27,6 +27,9 @@ public struct FollowUpConfiguration: Sendable, Equatable {
     public var oneTimeDiscountPercent = 45
     public var oneTimeBonusPercent = 10
     public var budgetThresholdsPercent = [80, 100]
+    /// First-response targets of support tickets, in minutes.
+    public var monthlyResponseWorkingMinutes = 240
+    public var oneTimeResponseMinutes = 60
     public var logLevel = Logger.Level.info
 
     public init() {}
@@ -71,6 +74,8 @@ public struct FollowUpConfiguration: Sendable, Equatable {
         oneTimeDiscountPercent = config.int(forKey: "plans.one_time.discount_percent", default: oneTimeDiscountPercent)
         oneTimeBonusPercent = config.int(forKey: "plans.one_time.bonus_percent", default: oneTimeBonusPercent)
         budgetThresholdsPercent = config.intArray(forKey: "alerts.budget_thresholds_percent", default: budgetThresholdsPercent)
+        monthlyResponseWorkingMinutes = config.int(forKey: "support.monthly_response_working_minutes", default: monthlyResponseWorkingMinutes)
+        oneTimeResponseMinutes = config.int(forKey: "support.one_time_response_minutes", default: oneTimeResponseMinutes)
         let level = config.string(forKey: "logging.level", default: "info")
         guard let parsed = Logger.Level(rawValue: level) else {
             throw ConfigurationError.invalid(key: "logging.level", reason: "\"\(level)\" is not a log level")
@@ -95,6 +100,12 @@ public struct FollowUpConfiguration: Sendable, Equatable {
                              ("plans.one_time.discount_percent", oneTimeDiscountPercent), ("plans.one_time.bonus_percent", oneTimeBonusPercent)]
         where !(0...100).contains(value) {
             throw ConfigurationError.invalid(key: key, reason: "must be 0-100")
+        }
+        guard monthlyResponseWorkingMinutes > 0, oneTimeResponseMinutes > 0 else {
+            throw ConfigurationError.invalid(key: "support", reason: "response targets must be positive minutes")
+        }
+        guard budgetThresholdsPercent.allSatisfy({ (1...100).contains($0) }) else {
+            throw ConfigurationError.invalid(key: "alerts.budget_thresholds_percent", reason: "each threshold must be 1-100")
         }
         guard hourlyRateCents >= 0 else { throw ConfigurationError.invalid(key: "billing.hourly_rate_cents", reason: "must not be negative") }
     }

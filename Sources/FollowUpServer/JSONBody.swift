@@ -11,7 +11,8 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
     let bytes: [UInt8]
     let value: Value
 
-    init(_ request: Request, context: some RequestContext) async throws {
+    /// `emptyAllowed`: an empty body reads as `{}` (actions whose body is optional).
+    init(_ request: Request, context: some RequestContext, emptyAllowed: Bool = false) async throws {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -20,7 +21,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge("the request body is larger than \(context.maxUploadSize) bytes")
         }
-        bytes = Array(buffer.readableBytesView)
+        bytes = emptyAllowed && buffer.readableBytes == 0 ? Array("{}".utf8) : Array(buffer.readableBytesView)
         guard Self.depth(of: bytes) <= Self.maxDepth else {
             throw APIError.badRequest("the JSON body is nested deeper than \(Self.maxDepth) levels")
         }

@@ -80,6 +80,12 @@ public final class Storage: Sendable {
         try await store.verify(referenced: try await liveChunkIDs(), progress: progress)
     }
 
+    /// Every client's ledger hash chain, from genesis to its recorded head: the
+    /// first broken link per client (empty when all chains hold).
+    public func verifyLedgerChains() async throws -> [String: String] {
+        try await catalog.verifyLedgerChains().mapValues { "\($0.problem) at entry \($0.sequence.map(String.init) ?? "#\($0.position)")" }
+    }
+
     /// The gc mark set: chunks of every snapshot file and every file version (all versions: history is kept).
     func liveChunkIDs() async throws -> Set<ChunkID> {
         try await catalog.referencedChunkIDs().union(try await catalog.fileVersionChunkIDs())

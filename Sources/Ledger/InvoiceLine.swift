@@ -15,6 +15,14 @@ public struct InvoiceLine: Hashable, Sendable {
     /// `net + vat`.
     public let total: Cents
 
+    /// The list price, before the discount, by the same rule (a 0% discount).
+    public var list: Cents {
+        (try? InvoiceLine.price(minutes: minutes, rateCents: rateCents, discountPercent: 0, vatPercent: 0).net) ?? net
+    }
+
+    /// What the discount took off the list price.
+    public var discount: Cents { list - net }
+
     /// The single named rounding rule of the ledger, integer arithmetic only:
     ///
     ///     net   = half-up(minutes × rate × (100 − discount) / (60 × 100))

@@ -93,13 +93,13 @@ public struct APIClient: Sendable {
 
     // MARK: Transport
 
-    private struct NoBody: Encodable {}
+    struct NoBody: Encodable {}
 
-    private func send<Response: Decodable>(_ method: HTTPMethod, _ path: String) async throws -> Response {
+    func send<Response: Decodable>(_ method: HTTPMethod, _ path: String) async throws -> Response {
         try await send(method, path, body: Optional<NoBody>.none, idempotencyKey: nil)
     }
 
-    private func send<Response: Decodable>(
+    func send<Response: Decodable>(
         _ method: HTTPMethod, _ path: String, body: (some Encodable)?, idempotencyKey: String?
     ) async throws -> Response {
         var request = HTTPClientRequest(url: endpoint.url + path)

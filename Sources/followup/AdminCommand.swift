@@ -34,7 +34,6 @@ struct AdminCommand: AsyncParsableCommand {
     }
 }
 
-extension Plan: ExpressibleByArgument {}
 
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

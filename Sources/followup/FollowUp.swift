@@ -8,6 +8,7 @@ struct FollowUp: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, AdminCommand.self, ProjectCommand.self, ChangesCommand.self,
+            QuoteCommand.self, InvoiceCommand.self, HoursCommand.self, LedgerCommand.self, DisputeCommand.self, TicketCommand.self,
             StoreCommand.self, VerifyCommand.self, GCCommand.self,
         ]
     )

@@ -68,3 +68,25 @@ struct EuroParsingTests {
         #expect(Cents(euros: text) == nil)
     }
 }
+
+@Suite("Parsing hours")
+struct HourParsingTests {
+    @Test("durations as people type them", arguments: [
+        ("20", 1200), ("1.5", 90), ("1,25", 75), ("0.75", 45), ("1:30", 90), ("0:05", 5), ("0", 0), ("2.1", 126),
+    ] as [(String, Int64)])
+    func valid(text: String, minutes: Int64) {
+        #expect(Minutes(hours: text) == Minutes(minutes))
+    }
+
+    @Test("anything else is refused", arguments: ["", "-1", "1.333", "1:5", "1:60", "a", "1.", ":30", "1:30:00", "1e2"])
+    func invalid(text: String) {
+        #expect(Minutes(hours: text) == nil)
+    }
+
+    @Test("h:mm formatting")
+    func formatting() {
+        #expect(Minutes(1200).hoursAndMinutes == "20:00")
+        #expect(Minutes(-90).hoursAndMinutes == "-1:30")
+        #expect(Minutes(5).hoursAndMinutes == "0:05")
+    }
+}
