@@ -280,6 +280,16 @@ extension Catalog {
                 .primaryKey("ticket", "position")
                 .run()
         },
+        Migration(name: "2026-11-27-12-contract-months") { db in
+            // One row per closed month of a monthly contract, whether or not minutes expired.
+            try await db.create(table: "contract_months_closed")
+                .column("quote", type: .text, .notNull, .references("quotes", "id"))
+                .column("month", type: .int, .notNull)
+                .column("expired_minutes", type: .bigint, .notNull)
+                .column("closed_at", type: .bigint, .notNull)
+                .primaryKey("quote", "month")
+                .run()
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

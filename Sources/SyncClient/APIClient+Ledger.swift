@@ -46,6 +46,21 @@ extension APIClient {
         try await change("/v1/quotes/\(Self.escape(id))/months/\(month)/invoice", ReasonRequest())
     }
 
+    public struct ClosedMonth: Decodable, Sendable {
+        public var quote: String
+        public var month: Int
+        public var expiredMinutes: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case quote, month
+            case expiredMinutes = "expired_minutes"
+        }
+    }
+
+    public func closeContractMonth(quote id: String, month: Int) async throws -> ClosedMonth {
+        try await change("/v1/quotes/\(Self.escape(id))/months/\(month)/close", ReasonRequest())
+    }
+
     public struct CancelledContract: Decodable, Sendable {
         public var quote: String
         public var lastMonth: Int

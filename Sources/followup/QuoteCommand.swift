@@ -6,7 +6,7 @@ struct QuoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quote",
         abstract: "Quotes: staff create and send them; the client (or staff on its behalf) accepts or rejects.",
-        subcommands: [Create.self, Send.self, Accept.self, Reject.self, Expire.self, InvoiceMonth.self, Cancel.self, List.self])
+        subcommands: [Create.self, Send.self, Accept.self, Reject.self, Expire.self, InvoiceMonth.self, CloseMonth.self, Cancel.self, List.self])
 
     /// `NAME=HOURS` as typed after `--service`.
     struct Service: ExpressibleByArgument {
@@ -119,6 +119,21 @@ struct QuoteCommand: AsyncParsableCommand {
             let invoice = try await remote.client(logger: try output.logger("followup.quote")).invoiceContractMonth(quote: quote, month: month)
             if output.json { return try Terminal.printJSON(invoice) }
             print("invoice \(invoice.number) for month \(month): total \(Cents(invoice.totalCents)) EUR")
+        }
+    }
+
+    struct CloseMonth: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "close-month", abstract: "Close an ended contract month (staff): unused minutes expire unless they carry over.")
+        @Argument(help: "The accepted monthly quote, e.g. Q1.") var quote: String
+        @Option(help: "The contract month, 1 to 12.") var month: Int
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let closed = try await remote.client(logger: try output.logger("followup.quote")).closeContractMonth(quote: quote, month: month)
+            if output.json { return try Terminal.printJSON(["quote": closed.quote, "month": String(closed.month), "expired_minutes": String(closed.expiredMinutes)]) }
+            print("month \(closed.month) of \(closed.quote) closed; \(Minutes(closed.expiredMinutes).hoursAndMinutes) h expired")
         }
     }
 

@@ -134,6 +134,30 @@ struct LedgerAPITests {
         await server.close()
     }
 
+    @Test("monthly contracts: staff invoice month 2; months close only when ended; the client cancels from month 3 only")
+    func monthlyContract() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.storage.catalog.createProject(client: "acme", slug: "social", title: "Social")
+        try await server.application.test(.router) { client in
+            let (_, quote) = try await post(client, "/v1/clients/acme/quotes", server.staff, #"{"project":"social","services":[{"name":"Posts","minutes":600}]}"#, as: QuoteInfo.self)
+            let id = try #require(quote?.id)
+            _ = try await post(client, "/v1/quotes/\(id)/send", server.staff, "", as: QuoteInfo.self)
+            #expect(try await post(client, "/v1/quotes/\(id)/accept", server.acme, "", as: Accepted.self).0 == .ok)
+            let (issued, second) = try await post(client, "/v1/quotes/\(id)/months/2/invoice", server.staff, "", as: InvoiceInfo.self)
+            #expect(issued == .created && second?.number.hasSuffix("/0002") == true)
+            #expect(try await post(client, "/v1/quotes/\(id)/months/2/invoice", server.staff, "", as: InvoiceInfo.self).0 == .conflict)
+            #expect(try await post(client, "/v1/quotes/\(id)/months/2/invoice", server.acme, "", as: InvoiceInfo.self).0 == .forbidden)
+            // Month 1 has not ended yet (the contract started now).
+            #expect(try await post(client, "/v1/quotes/\(id)/months/1/close", server.staff, "", as: InvoiceInfo.self).0 == .conflict)
+            // Cancelling in month 1 breaks the 3-month minimum: a rule violation.
+            try await client.execute(uri: "/v1/quotes/\(id)/cancel", method: .post, headers: .write(server.acme)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.errorCode == "minimum_term_not_reached")
+            }
+        }
+        await server.close()
+    }
+
     @Test("tickets: a client opens one, staff see the queue, reply and close")
     func tickets() async throws {
         let server = try await TestServer.make()

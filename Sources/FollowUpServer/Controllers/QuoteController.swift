@@ -17,6 +17,7 @@ struct QuoteController {
             .post(":quote/reject", use: reject)
             .post(":quote/expire", use: expire)
             .post(":quote/months/:month/invoice", use: invoiceMonth)
+            .post(":quote/months/:month/close", use: closeMonth)
             .post(":quote/cancel", use: cancel)
     }
 
@@ -107,6 +108,32 @@ struct QuoteController {
         let id = quote.quote.id
         return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
             InvoiceInfo(try await Catalog.issueContractInvoice(db, quote: id, month: month))
+        }
+    }
+
+    /// Staff close an ended month: its unused minutes expire per the contract's carry-over rule.
+    @Sendable func closeMonth(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let quote = try await visibleQuote(context)
+        try identity.require(.admin, .staff)
+        guard let month = Int(try context.parameters.require("month")) else { throw APIError.badRequest("the month is a number, 1 to 12") }
+        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
+        let id = quote.quote.id
+        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
+            let (expired, entry) = try await Catalog.closeContractMonth(db, quote: id, month: month)
+            return ClosedMonth(quote: id, month: month, expiredMinutes: expired.rawValue, entry: entry?.entry.sequence)
+        }
+    }
+
+    struct ClosedMonth: Encodable, Sendable {
+        var quote: String
+        var month: Int
+        var expiredMinutes: Int64
+        var entry: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case quote, month, entry
+            case expiredMinutes = "expired_minutes"
         }
     }
 
