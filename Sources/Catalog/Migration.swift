@@ -290,6 +290,20 @@ extension Catalog {
                 .primaryKey("quote", "month")
                 .run()
         },
+        Migration(name: "2026-11-27-13-file-chunks") { db in
+            // Which chunks each file version references, per client: the fetch authorization
+            // for client tokens ("does a file of this client contain this chunk?") is one
+            // indexed lookup instead of a scan of every version's chunk list. Filled in the
+            // transaction that inserts the version; versions already stored are backfilled.
+            try await db.create(table: "file_chunks")
+                .column("client", type: .text, .notNull)
+                .column("chunk", type: .blob, .notNull)
+                .column("version_id", type: .bigint, .notNull, .references("file_versions", "id"))
+                .primaryKey("version_id", "chunk")
+                .run()
+            try await db.create(index: "file_chunks_by_client").on("file_chunks").column("client").column("chunk").run()
+            try await Catalog.backfillFileChunks(db)
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.
