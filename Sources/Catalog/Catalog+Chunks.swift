@@ -6,7 +6,7 @@ import Synchronization
 /// The chunk index, kept in the `packs` and `chunks` tables.
 extension Catalog: ChunkIndex {
     /// Rows per INSERT statement: well under every backend's bind limit.
-    private static let batchSize = 400
+    static let batchSize = 400
 
     public func chunkIDs() async throws -> Set<ChunkID> {
         try await read { db in
@@ -130,5 +130,21 @@ extension Array {
     /// Consecutive slices of at most `size` elements.
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+extension Catalog {
+    /// The subset of `ids` the chunk index holds (batched queries, not the whole index).
+    public func indexedChunks(among ids: [ChunkID]) async throws -> Set<ChunkID> {
+        try await read { db in
+            var found = Set<ChunkID>()
+            for batch in Array(Set(ids)).chunked(Catalog.batchSize) {
+                for row in try await db.select().column("id").from("chunks")
+                    .where("id", .in, SQLGroupExpression(batch.map { SQLBind(Data($0.bytes)) })).all() {
+                    if let id = ChunkID(bytes: try row.decode(column: "id", as: Data.self)) { found.insert(id) }
+                }
+            }
+            return found
+        }
     }
 }

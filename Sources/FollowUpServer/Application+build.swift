@@ -42,6 +42,11 @@ func buildRouter(storage: Storage, registry: PrometheusCollectorRegistry) -> Rou
     ChangeController(catalog: storage.catalog).addRoutes(to: api.group("clients/:client/changes"))
     TokenController(catalog: storage.catalog).addRoutes(to: api.group("tokens"))
 
+    // Sync: chunks and commits.
+    ChunkController(storage: storage).addRoutes(to: api.group("chunks"))
+    CommitController(catalog: storage.catalog, policy: storage.configuration.pricingPolicy)
+        .addRoutes(to: api.group("clients/:client/projects/:project/commits"))
+
     // The hours ledger.
     let pricing = storage.configuration.pricingPolicy
     QuoteController(catalog: storage.catalog, policy: pricing)

@@ -12,14 +12,16 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
     let value: Value
 
     /// `emptyAllowed`: an empty body reads as `{}` (actions whose body is optional).
-    init(_ request: Request, context: some RequestContext, emptyAllowed: Bool = false) async throws {
+    /// `limit`: the largest body accepted (default: the context's, 1 MiB).
+    init(_ request: Request, context: some RequestContext, emptyAllowed: Bool = false, limit: Int? = nil) async throws {
+        let limit = limit ?? context.maxUploadSize
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge("the request body is larger than \(context.maxUploadSize) bytes")
+            throw APIError.payloadTooLarge("the request body is larger than \(limit) bytes")
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.payloadTooLarge("the request body is larger than \(context.maxUploadSize) bytes")
+            throw APIError.payloadTooLarge("the request body is larger than \(limit) bytes")
         }
         bytes = emptyAllowed && buffer.readableBytes == 0 ? Array("{}".utf8) : Array(buffer.readableBytesView)
         guard Self.depth(of: bytes) <= Self.maxDepth else {

@@ -200,7 +200,6 @@ struct CommitTests {
     @Test("hostile paths are .invalid and nothing is written")
     func hostilePaths() async throws {
         try await CommitFixture.run { fixture in
-            let catalog = fixture.catalog
             try await fixture.index(["a"])
             _ = try await fixture.commit(files: [fixture.upload("kept.txt", fixture.manifest("K", ["a"]))])
             let before = try await fixture.state()
@@ -307,7 +306,6 @@ struct CommitTests {
     @Test("a manifest with a chunk the index lacks is .conflict naming up to 5 of them, and nothing is written")
     func unindexedChunks() async throws {
         try await CommitFixture.run { fixture in
-            let catalog = fixture.catalog
             try await fixture.index(["a"])
             _ = try await fixture.commit(files: [fixture.upload("kept.txt", fixture.manifest("K", ["a"]))])
             let before = try await fixture.state()

@@ -1,0 +1,110 @@
+import Catalog
+import ContentStore
+import Foundation
+import Hummingbird
+import SyncProtocol
+
+/// The chunk half of the sync protocol: staff ask which chunks are missing and
+/// upload them as one framed stream; anyone fetches chunks as one framed stream,
+/// a client token only those its own client's files reference.
+struct ChunkController {
+    let storage: Storage
+
+    /// Ids per request: a hex id is ~67 bytes of JSON, so this stays under the 8 MiB list limit.
+    static let maxIDs = 100_000
+    static let listLimit = 8 << 20
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("missing", use: missing)
+            .put(use: upload)
+            .post("fetch", use: fetch)
+    }
+
+    /// Staff only: telling a client which chunks exist would reveal what other clients have.
+    @Sendable func missing(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        try identity.require(.admin, .staff)
+        let ids = try await Self.ids(request, context: context)
+        let present = try await storage.catalog.indexedChunks(among: ids)
+        // Present chunks are about to be referenced by a commit: spare them from gc meanwhile.
+        try await storage.catalog.touch(Array(present), at: Date())
+        var seen = Set<ChunkID>()
+        let missing = ids.filter { !present.contains($0) && seen.insert($0).inserted }
+        return try JSONResponse(MissingChunksResponse(missing: missing.map { ChunkDigest(bytes: $0.bytes)! }))
+    }
+
+    /// Staff only: a stream of `[id][u32 length][bytes]` frames. Every chunk is
+    /// re-hashed; a mismatch fails the upload with 400 (chunks stored before it
+    /// stay, unreferenced, so a retry need not send them again).
+    @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        try identity.require(.admin, .staff)
+        let session = try await storage.store.writeSession()
+        var decoder = FrameDecoder(maxFrameLength: storage.store.configuration.chunker.maxSize)
+        var received = 0, stored = 0
+        var bytes: Int64 = 0
+        do {
+            for try await buffer in request.body {
+                decoder.append(buffer.readableBytesView)
+                while let frame = try Self.next(&decoder) {
+                    let id = SHA256.hash(frame.bytes)
+                    guard id.bytes == frame.id.bytes else {
+                        throw APIError.badRequest("chunk \(frame.id.hex) does not match its content; the upload stopped there")
+                    }
+                    received += 1
+                    if try await session.put(frame.bytes, id: id) {
+                        stored += 1
+                        bytes += Int64(frame.bytes.count)
+                    }
+                }
+            }
+            do { try decoder.finish() } catch { throw APIError.badRequest("the chunk stream ends in the middle of a frame") }
+            try await session.finish()
+        } catch {
+            // Seal what arrived intact, so a retry after a broken connection skips it.
+            try? await session.finish()
+            throw error
+        }
+        return try JSONResponse(UploadResponse(received: received, stored: stored, bytes: bytes))
+    }
+
+    /// The requested chunks, in order, as one framed stream. A client token gets
+    /// 404 unless every id is referenced by one of its own files.
+    @Sendable func fetch(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let ids = try await Self.ids(request, context: context)
+        let visible: Set<ChunkID>
+        if identity.role == .client, let client = identity.token.client {
+            visible = try await storage.catalog.chunksVisible(to: client, among: ids)
+        } else {
+            visible = try await storage.catalog.indexedChunks(among: ids)
+        }
+        guard ids.allSatisfy(visible.contains) else {
+            throw APIError.notFound("\(ids.filter { !visible.contains($0) }.count) of the requested chunks do not exist")
+        }
+        let store = storage.store
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/octet-stream"],
+            body: ResponseBody { writer in
+                for id in ids {
+                    let chunk = try await store.read(id)
+                    var buffer = ByteBuffer()
+                    buffer.writeBytes(try FrameEncoder.header(id: ChunkDigest(bytes: id.bytes)!, length: chunk.count))
+                    buffer.writeBytes(chunk)
+                    try await writer.write(buffer)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    private static func ids(_ request: Request, context: AppRequestContext) async throws -> [ChunkID] {
+        let body = try await JSONBody<ChunkListRequest>(request, context: context, limit: listLimit)
+        guard body.value.ids.count <= maxIDs else { throw APIError.payloadTooLarge("at most \(maxIDs) ids per request") }
+        return body.value.ids.map { ChunkID(bytes: $0.bytes)! }
+    }
+
+    private static func next(_ decoder: inout FrameDecoder) throws -> ChunkFrame? {
+        do { return try decoder.next() } catch { throw APIError.badRequest("the chunk stream is malformed: \(error)") }
+    }
+}

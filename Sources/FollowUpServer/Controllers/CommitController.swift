@@ -1,0 +1,48 @@
+import Catalog
+import ContentStore
+import Hummingbird
+import Ledger
+import SyncProtocol
+
+/// `POST /v1/clients/{c}/projects/{p}/commits` (staff): the files of a push,
+/// their deletions and an optional hour entry, applied in one transaction once
+/// every chunk is stored.
+struct CommitController {
+    let catalog: Catalog
+    let policy: PricingPolicy
+
+    /// A commit lists every file of a push: allow far more than the 1 MiB of other routes.
+    static let limit = 64 << 20
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post(use: commit)
+    }
+
+    @Sendable func commit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let client = try context.accessibleClient()
+        try identity.require(.admin, .staff)
+        let project = try context.parameters.require("project")
+        let body = try await JSONBody<CommitRequestBody>(request, context: context, limit: Self.limit)
+        let input = body.value
+        let files = input.files.map { file in
+            FileUpload(
+                path: file.path, size: file.size, mode: file.mode, mtimeNs: file.mtimeNs,
+                manifest: Manifest(
+                    size: file.size, fileHash: ChunkID(bytes: file.sha256.bytes)!,
+                    chunks: file.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) }),
+                phase: file.phase)
+        }
+        let hours = input.hours.map {
+            HourLog(minutes: Minutes($0.minutes), service: $0.service, phase: $0.phase, note: $0.note ?? "", staff: identity.token.name)
+        }
+        let commit = CommitRequest(
+            files: files, deletions: input.deletions, hours: hours, alertThresholds: policy.alertThresholds, authorToken: identity.token.id)
+        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
+            let result = try await Catalog.commit(db, client: client, project: project, commit)
+            return CommitResponse(
+                written: result.versions.map(\.path), deleted: result.tombstones.map(\.path), unchanged: result.unchanged,
+                hourEntry: result.hourEntry, cursor: result.feedSequence)
+        }
+    }
+}

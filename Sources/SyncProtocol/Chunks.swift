@@ -1,0 +1,114 @@
+/// `POST /v1/chunks/missing` (staff) and `POST /v1/chunks/fetch`: a list of chunk ids.
+public struct ChunkListRequest: Codable, Hashable, Sendable {
+    public var ids: [ChunkDigest]
+
+    public init(ids: [ChunkDigest]) { self.ids = ids }
+}
+
+/// The answer to `POST /v1/chunks/missing`: the ids the server does not have.
+public struct MissingChunksResponse: Codable, Hashable, Sendable {
+    public var missing: [ChunkDigest]
+
+    public init(missing: [ChunkDigest]) { self.missing = missing }
+}
+
+/// The answer to `PUT /v1/chunks` (a framed stream): what arrived and what was new.
+public struct UploadResponse: Codable, Hashable, Sendable {
+    public var received: Int
+    public var stored: Int
+    public var bytes: Int64
+
+    public init(received: Int, stored: Int, bytes: Int64) {
+        self.received = received
+        self.stored = stored
+        self.bytes = bytes
+    }
+}
+
+/// One file of `POST /v1/clients/{c}/projects/{p}/commits`.
+public struct CommitFile: Codable, Hashable, Sendable {
+    public var path: String
+    public var size: Int64
+    public var mode: Int
+    public var mtimeNs: Int64
+    public var sha256: ChunkDigest
+    /// The chunks in order, as `[id, length]` pairs.
+    public var chunks: [ChunkSpan]
+    public var phase: String?
+
+    public init(path: String, size: Int64, mode: Int, mtimeNs: Int64, sha256: ChunkDigest, chunks: [ChunkSpan], phase: String? = nil) {
+        self.path = path
+        self.size = size
+        self.mode = mode
+        self.mtimeNs = mtimeNs
+        self.sha256 = sha256
+        self.chunks = chunks
+        self.phase = phase
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path, size, mode, sha256, chunks, phase
+        case mtimeNs = "mtime_ns"
+    }
+}
+
+/// A chunk of a file: `[hex id, length]` on the wire.
+public struct ChunkSpan: Codable, Hashable, Sendable {
+    public var id: ChunkDigest
+    public var length: Int64
+
+    public init(id: ChunkDigest, length: Int64) {
+        self.id = id
+        self.length = length
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        id = try container.decode(ChunkDigest.self)
+        length = try container.decode(Int64.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(id)
+        try container.encode(length)
+    }
+}
+
+/// `POST /v1/clients/{c}/projects/{p}/commits` (staff): new and changed files,
+/// deletions and an optional hour entry, applied atomically.
+public struct CommitRequestBody: Codable, Hashable, Sendable {
+    public var files: [CommitFile]
+    public var deletions: [String]
+    public var hours: HourLogRequest?
+
+    public init(files: [CommitFile], deletions: [String] = [], hours: HourLogRequest? = nil) {
+        self.files = files
+        self.deletions = deletions
+        self.hours = hours
+    }
+}
+
+/// What a commit did.
+public struct CommitResponse: Codable, Hashable, Sendable {
+    /// Paths that got a new version.
+    public var written: [String]
+    public var deleted: [String]
+    public var unchanged: [String]
+    public var hourEntry: Int64?
+    /// The client's change-feed position after the commit.
+    public var cursor: Int64
+
+    public init(written: [String], deleted: [String], unchanged: [String], hourEntry: Int64?, cursor: Int64) {
+        self.written = written
+        self.deleted = deleted
+        self.unchanged = unchanged
+        self.hourEntry = hourEntry
+        self.cursor = cursor
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case written, deleted, unchanged, cursor
+        case hourEntry = "hour_entry"
+    }
+}
