@@ -45,7 +45,7 @@ func buildRouter(storage: Storage, registry: PrometheusCollectorRegistry) -> Rou
     // Sync: chunks and commits.
     ChunkController(storage: storage).addRoutes(to: api.group("chunks"))
     CommitController(catalog: storage.catalog, policy: storage.configuration.pricingPolicy)
-        .addRoutes(to: api.group("clients/:client/projects/:project/commits"))
+        .addRoutes(commits: api.group("clients/:client/projects/:project/commits"), files: api.group("clients/:client/projects/:project/files"))
 
     // The hours ledger.
     let pricing = storage.configuration.pricingPolicy

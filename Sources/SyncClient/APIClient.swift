@@ -134,6 +134,29 @@ public struct APIClient: Sendable {
         throw RemoteError.transport("the connection kept dropping")
     }
 
+    /// A binary body (a framed chunk stream); PUT is idempotent, so a dropped connection is retried.
+    func sendRaw<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]) async throws -> Response {
+        var request = HTTPClientRequest(url: endpoint.url + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        for attempt in 1...3 {
+            do {
+                let response = try await http.execute(request, timeout: .init(timeout))
+                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+                return try decode(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+            } catch let error as RemoteError {
+                throw error
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed && attempt < 3 {
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            } catch {
+                throw RemoteError.transport(Self.describe(error))
+            }
+        }
+        throw RemoteError.transport("the connection kept dropping")
+    }
+
     private func decode<Response: Decodable>(status: Int, body: Data) throws -> Response {
         guard (200..<300).contains(status) else {
             if let error = try? JSONDecoder().decode(ErrorBody.self, from: body) {

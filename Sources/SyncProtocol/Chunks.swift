@@ -112,3 +112,27 @@ public struct CommitResponse: Codable, Hashable, Sendable {
         case hourEntry = "hour_entry"
     }
 }
+
+/// `GET /v1/clients/{c}/projects/{p}/files[?at=N]`: the project's live files.
+public struct RemoteFile: Codable, Hashable, Sendable {
+    public var path: String
+    public var version: Int
+    public var size: Int64
+    public var mode: Int
+    public var mtimeNs: Int64
+    public var sha256: ChunkDigest
+
+    public init(path: String, version: Int, size: Int64, mode: Int, mtimeNs: Int64, sha256: ChunkDigest) {
+        self.path = path
+        self.version = version
+        self.size = size
+        self.mode = mode
+        self.mtimeNs = mtimeNs
+        self.sha256 = sha256
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case path, version, size, mode, sha256
+        case mtimeNs = "mtime_ns"
+    }
+}

@@ -14,8 +14,27 @@ struct CommitController {
     /// A commit lists every file of a push: allow far more than the 1 MiB of other routes.
     static let limit = 64 << 20
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post(use: commit)
+    func addRoutes(commits: RouterGroup<AppRequestContext>, files: RouterGroup<AppRequestContext>) {
+        commits.post(use: commit)
+        files.get(use: list)
+    }
+
+    /// The project's live files, now or as of change-feed position `at`.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = try context.accessibleClient()
+        let project = try context.parameters.require("project")
+        let at = try request.uri.queryParameters["at"].map { text in
+            guard let value = Int64(String(text)), value >= 0 else { throw APIError.badRequest("at is a change-feed position ≥ 0") }
+            return value
+        }
+        let files = try await catalog.files(client: client, project: project, at: at)
+        return try JSONResponse(files.compactMap { version in
+            version.manifest.map { manifest in
+                RemoteFile(
+                    path: version.path, version: version.version, size: version.size, mode: version.mode,
+                    mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: manifest.fileHash.bytes)!)
+            }
+        })
     }
 
     @Sendable func commit(_ request: Request, context: AppRequestContext) async throws -> Response {
