@@ -116,7 +116,12 @@ public struct APIClient: Sendable {
 
         // A connection that drops after the request went out may or may not have
         // been applied: reads are safe to repeat, writes only with their idempotency key.
-        let attempts = (method == .GET || idempotencyKey != nil) ? 3 : 1
+        return try await execute(request, attempts: (method == .GET || idempotencyKey != nil) ? 3 : 1)
+    }
+
+    /// Runs a request, retrying a dropped connection up to `attempts` times in all,
+    /// and decodes the JSON answer or the API's error body.
+    private func execute<Response: Decodable>(_ request: HTTPClientRequest, attempts: Int) async throws -> Response {
         for attempt in 1...attempts {
             do {
                 let response = try await http.execute(request, timeout: .init(timeout))
@@ -141,20 +146,7 @@ public struct APIClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .bytes(ByteBuffer(bytes: body))
-        for attempt in 1...3 {
-            do {
-                let response = try await http.execute(request, timeout: .init(timeout))
-                let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
-                return try decode(status: Int(response.status.code), body: Data(bytes.readableBytesView))
-            } catch let error as RemoteError {
-                throw error
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed && attempt < 3 {
-                try await Task.sleep(for: .milliseconds(200 * attempt))
-            } catch {
-                throw RemoteError.transport(Self.describe(error))
-            }
-        }
-        throw RemoteError.transport("the connection kept dropping")
+        return try await execute(request, attempts: 3)
     }
 
     private func decode<Response: Decodable>(status: Int, body: Data) throws -> Response {

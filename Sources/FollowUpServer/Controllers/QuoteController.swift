@@ -1,5 +1,6 @@
 import Catalog
 import Hummingbird
+import SQLKit
 import Ledger
 import SyncProtocol
 
@@ -53,23 +54,15 @@ struct QuoteController {
     }
 
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        try identity.require(.admin, .staff)
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let id = quote.quote.id
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
-            QuoteInfo(try await Catalog.sendQuote(db, id))
-        }
+        try await action(request, context, staffOnly: true) { db, id, _, _ in QuoteInfo(try await Catalog.sendQuote(db, id)) }
     }
 
+    /// The client accepts, or staff on its behalf (recorded as such in the evidence).
     @Sendable func accept(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let (id, policy, tokenID, onBehalf) = (quote.quote.id, policy, identity.token.id, identity.role != .client)
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
-            let (accepted, invoice) = try await Catalog.acceptQuote(db, id, policy: policy, tokenID: tokenID, onBehalf: onBehalf)
+        let policy = policy
+        return try await action(request, context, staffOnly: false) { db, id, identity, _ in
+            let (accepted, invoice) = try await Catalog.acceptQuote(
+                db, id, policy: policy, tokenID: identity.token.id, onBehalf: identity.role != .client)
             var info = QuoteInfo(accepted)
             info.invoice = invoice.number.description
             return Accepted(quote: info, invoice: InvoiceInfo(invoice))
@@ -77,52 +70,61 @@ struct QuoteController {
     }
 
     @Sendable func reject(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let (id, reason) = (quote.quote.id, body.value.reason)
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
+        try await action(request, context, staffOnly: false) { db, id, _, reason in
             QuoteInfo(try await Catalog.rejectQuote(db, id, reason: reason))
         }
     }
 
     /// Staff mark a sent quote that lapsed as expired.
     @Sendable func expire(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        try identity.require(.admin, .staff)
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let id = quote.quote.id
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
-            QuoteInfo(try await Catalog.expireQuote(db, id))
-        }
+        try await action(request, context, staffOnly: true) { db, id, _, _ in QuoteInfo(try await Catalog.expireQuote(db, id)) }
     }
 
     /// Staff issue month N's invoice of a monthly contract (month 1 comes with the acceptance).
     @Sendable func invoiceMonth(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        try identity.require(.admin, .staff)
-        guard let month = Int(try context.parameters.require("month")) else { throw APIError.badRequest("the month is a number, 2 to 12") }
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let id = quote.quote.id
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
+        let month = try Self.month(context)
+        return try await action(request, context, staffOnly: true, status: .created) { db, id, _, _ in
             InvoiceInfo(try await Catalog.issueContractInvoice(db, quote: id, month: month))
         }
     }
 
     /// Staff close an ended month: its unused minutes expire per the contract's carry-over rule.
     @Sendable func closeMonth(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        try identity.require(.admin, .staff)
-        guard let month = Int(try context.parameters.require("month")) else { throw APIError.badRequest("the month is a number, 1 to 12") }
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let id = quote.quote.id
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
+        let month = try Self.month(context)
+        return try await action(request, context, staffOnly: true) { db, id, _, _ in
             let (expired, entry) = try await Catalog.closeContractMonth(db, quote: id, month: month)
             return ClosedMonth(quote: id, month: month, expiredMinutes: expired.rawValue, entry: entry?.entry.sequence)
         }
+    }
+
+    /// The client (or staff for it) cancels a monthly contract, allowed from the minimum month on.
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await action(request, context, staffOnly: false) { db, id, _, _ in
+            let contract = try await Catalog.cancelContract(db, quote: id)
+            return ContractInfo(quote: id, lastMonth: contract.lastMonth, cancelled: contract.cancelledAt?.rawValue)
+        }
+    }
+
+    /// An action on the quote in the path: 404 unless the caller sees the quote, 403
+    /// for a client token on a staff action, then run once per idempotency key with
+    /// the optional `{"reason"}` body.
+    private func action<Result: Encodable & Sendable>(
+        _ request: Request, _ context: AppRequestContext, staffOnly: Bool, status: HTTPResponse.Status = .ok,
+        perform: @escaping @Sendable (_ db: any SQLDatabase, _ quote: String, _ identity: Identity, _ reason: String?) async throws -> Result
+    ) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let quote = try await visibleQuote(context)
+        if staffOnly { try identity.require(.admin, .staff) }
+        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
+        let (id, reason) = (quote.quote.id, body.value.reason)
+        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: status) { db in
+            try await perform(db, id, identity, reason)
+        }
+    }
+
+    private static func month(_ context: AppRequestContext) throws -> Int {
+        guard let month = Int(try context.parameters.require("month")) else { throw APIError.badRequest("the month is a number, 1 to 12") }
+        return month
     }
 
     struct ClosedMonth: Encodable, Sendable {
@@ -134,18 +136,6 @@ struct QuoteController {
         enum CodingKeys: String, CodingKey {
             case quote, month, entry
             case expiredMinutes = "expired_minutes"
-        }
-    }
-
-    /// The client (or staff for it) cancels a monthly contract, allowed from the minimum month on.
-    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let quote = try await visibleQuote(context)
-        let body = try await JSONBody<ReasonRequest>(request, context: context, emptyAllowed: true)
-        let id = quote.quote.id
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog, status: .ok) { db in
-            let contract = try await Catalog.cancelContract(db, quote: id)
-            return ContractInfo(quote: id, lastMonth: contract.lastMonth, cancelled: contract.cancelledAt?.rawValue)
         }
     }
 
