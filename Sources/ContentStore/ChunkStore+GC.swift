@@ -53,8 +53,7 @@ extension ChunkStore {
     public func collectGarbage(referenced: Set<ChunkID>, options: GCOptions = .init(), now: Date = Date()) async throws -> GCReport {
         let lock = try lock(.exclusive, for: "gc")
         defer { withExtendedLifetime(lock) {} }
-        let graceSeconds = Double(options.grace.components.seconds) + Double(options.grace.components.attoseconds) / 1e18
-        let cutoff = now.addingTimeInterval(-graceSeconds)
+        let cutoff = now.addingTimeInterval(-options.grace.inSeconds)
         var report = GCReport()
         report.referencedChunks = referenced.count
         report.dryRun = options.dryRun

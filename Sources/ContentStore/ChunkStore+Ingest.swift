@@ -93,7 +93,7 @@ extension ChunkStore {
             chunks: ingested.reduce(0) { $0 + $1.manifest.chunks.count },
             newChunks: stats.newChunks,
             packs: stats.packs,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            seconds: elapsed.inSeconds)
         logger.info("ingest finished", metadata: [
             "files": "\(summary.files)", "bytes": "\(summary.bytes)", "new_bytes": "\(summary.newBytes)",
         ])

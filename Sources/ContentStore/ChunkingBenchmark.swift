@@ -26,14 +26,10 @@ public enum ChunkingBenchmark {
         let count = megabytes << 20
         let data = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
         defer { data.deallocate() }
-        var state: UInt64 = 0x5EED
+        // Incompressible, so content-defined boundaries behave as on media files.
+        var generator = SplitMix64(seed: 0x5EED)
         for i in 0..<(count / 8) {
-            // SplitMix64: incompressible, content-defined boundaries behave as on media files.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            data.storeBytes(of: z ^ (z >> 31), toByteOffset: i * 8, as: UInt64.self)
+            data.storeBytes(of: generator.next(), toByteOffset: i * 8, as: UInt64.self)
         }
         let bytes = UnsafeRawBufferPointer(data)
         var chunks = 0
@@ -73,7 +69,7 @@ public enum ChunkingBenchmark {
         let clock = ContinuousClock()
         for _ in 0..<max(1, rounds) {
             let elapsed = clock.measure(body)
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            best = min(best, elapsed.inSeconds)
         }
         return best
     }

@@ -12,15 +12,9 @@ struct GearTable: @unchecked Sendable {
 
     private init() {
         gear = .allocate(capacity: 256)
-        var state = Self.seed
+        var generator = SplitMix64(seed: Self.seed)
         for i in 0..<256 {
-            // SplitMix64 (Steele, Lea, Flood 2014).
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            gear[i] = z
+            gear[i] = generator.next()
         }
     }
 

@@ -1,3 +1,4 @@
+import ContentStore
 import Foundation
 import Logging
 import Synchronization
@@ -60,7 +61,7 @@ final class ProgressBar: Sendable {
             state.lastDraw = now
             state.drawn = true
             let elapsed = now - state.started
-            let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            let seconds = max(0.001, elapsed.inSeconds)
             // Bytes say more than file counts when a few large files dominate.
             let fraction = if let bytes, bytes.total > 0 {
                 min(1, Double(bytes.done) / Double(bytes.total))
