@@ -1,11 +1,11 @@
 # Follow Up — `make run` and `make test` work on a fresh Debian/Ubuntu machine.
 SWIFT ?= swift
-APT_PACKAGES := libarchive-dev libssl-dev pkg-config
+APT_PACKAGES := libarchive-dev libssl-dev zlib1g-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/followup
 STORAGE ?= storage
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test test-slow bench bench-sync clean
 
 # Installs the system libraries (libarchive, libcrypto) when missing.
 deps:
@@ -26,9 +26,17 @@ run: build
 test: deps
 	$(SWIFT) test
 
+# The slow tests (multi-GB sparse files), optimised: not part of `make test`.
+test-slow: deps
+	FOLLOWUP_SLOW_TESTS=1 $(SWIFT) test -c release -Xswiftc -enable-testing --build-path .build-release-tests --filter Sparse
+
 # The ingest benchmark against cp+sync and restic (see bench/README.md).
 bench: build
 	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/ingest.sh
+
+# The sync benchmark: push against restic, pull against an rsync daemon (see bench/README.md).
+bench-sync: build
+	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/sync.sh
 
 clean:
 	rm -rf .build

@@ -29,6 +29,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CArchive",
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
@@ -36,7 +41,7 @@ let package = Package(
 
         // Libraries, lowest first.
         .target(name: "Ledger"),
-        .target(name: "SyncProtocol"),
+        .target(name: "SyncProtocol", dependencies: ["CZlib"]),
         .target(
             name: "ContentStore",
             dependencies: [

@@ -13,7 +13,8 @@ public struct FileUpload: Sendable, Hashable, Codable {
     public var path: String
     /// Must equal `manifest.size` and the sum of its chunk lengths.
     public var size: Int64
-    /// Permission bits only (0…0o7777), as the content store's scanner records them.
+    /// Permission bits (0…0o7777), as the content store's scanner records them; for an
+    /// empty folder, ``directoryFlag`` plus its permission bits (and no content).
     public var mode: Int
     /// Modification time in nanoseconds since 1970, as the uploader's file had it.
     public var mtimeNs: Int64
@@ -28,6 +29,14 @@ public struct FileUpload: Sendable, Hashable, Codable {
         self.mtimeNs = mtimeNs
         self.manifest = manifest
         self.phase = phase
+    }
+
+    /// `S_IFDIR`: the mode bit of an empty-folder entry.
+    public static let directoryFlag = 0o040000
+
+    /// Whether `mode` is an empty folder's: ``directoryFlag`` plus permission bits.
+    public static func isDirectory(mode: Int) -> Bool {
+        mode & ~0o7777 == directoryFlag
     }
 
     /// Snake case on the wire, as the change feed's `mtime_ns`.
@@ -338,7 +347,14 @@ extension Catalog {
         guard file.size >= 0, file.size == file.manifest.size else {
             return "the size \(file.size) does not match the manifest's \(file.manifest.size)"
         }
-        guard (0...0o7777).contains(file.mode) else { return "a file mode is permission bits only, 0 to 0o7777" }
+        if FileUpload.isDirectory(mode: file.mode) {
+            // An empty folder: part of the tree, with no content.
+            guard file.size == 0, file.manifest.chunks.isEmpty else { return "a folder entry has no content" }
+            return nil
+        }
+        guard (0...0o7777).contains(file.mode) else {
+            return "a file mode is permission bits only, 0 to 0o7777 (or 0o40000 plus them for an empty folder)"
+        }
         var total: Int64 = 0
         for chunk in file.manifest.chunks {
             // The catalog stores lengths as u32 (`Manifest.encodedChunks`).

@@ -30,7 +30,7 @@ extension Catalog {
                 for file in batch {
                     insert.values(
                         SQLBind(id), SQLBind(file.file.path), SQLBind(file.manifest.size), SQLBind(Int64(file.file.mode)),
-                        SQLBind(Int64((file.file.modified.timeIntervalSince1970 * 1e9).rounded())),
+                        SQLBind(file.file.modifiedNanoseconds),
                         SQLBind(Data(file.manifest.fileHash.bytes)), SQLBind(Data(file.manifest.encodedChunks)))
                 }
                 try await insert.run()

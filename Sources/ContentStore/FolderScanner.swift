@@ -10,14 +10,24 @@ public struct ScannedFile: Sendable, Hashable {
     public var absolutePath: String
     public var size: Int64
     public var mode: UInt32
-    public var modified: Date
+    /// Modification time in nanoseconds since 1970, exactly as the file system has it.
+    public var modifiedNanoseconds: Int64
 
-    public init(path: String, absolutePath: String, size: Int64, mode: UInt32, modified: Date) {
+    /// The modification time as a `Date` (to about a microsecond).
+    public var modified: Date { Date(timeIntervalSince1970: Double(modifiedNanoseconds) / 1e9) }
+
+    public init(path: String, absolutePath: String, size: Int64, mode: UInt32, modifiedNanoseconds: Int64) {
         self.path = path
         self.absolutePath = absolutePath
         self.size = size
         self.mode = mode
-        self.modified = modified
+        self.modifiedNanoseconds = modifiedNanoseconds
+    }
+
+    public init(path: String, absolutePath: String, size: Int64, mode: UInt32, modified: Date) {
+        self.init(
+            path: path, absolutePath: absolutePath, size: size, mode: mode,
+            modifiedNanoseconds: Int64((modified.timeIntervalSince1970 * 1e9).rounded()))
     }
 }
 
@@ -54,10 +64,9 @@ public enum FolderScanner {
             case S_IFDIR:
                 try walk(absolute, relative: path, into: &result)
             case S_IFREG:
-                let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
                 result.files.append(ScannedFile(
                     path: path, absolutePath: absolute, size: Int64(st.st_size),
-                    mode: UInt32(st.st_mode & 0o7777), modified: modified))
+                    mode: UInt32(st.st_mode & 0o7777), modifiedNanoseconds: FileIO.modificationNanoseconds(st)))
             default:
                 result.skipped.append(path)
             }

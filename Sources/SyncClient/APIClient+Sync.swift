@@ -23,4 +23,12 @@ extension APIClient {
     public func files(client: String, project: String) async throws -> [RemoteFile] {
         try await send(.GET, "/v1/clients/\(Self.escape(client))/projects/\(Self.escape(project))/files")
     }
+
+    /// `POST /v1/chunks/fetch`: the chunks in the order asked, as a framed stream to read
+    /// as it arrives. With `compression`, frames may come deflated (see ``ChunkCompression``).
+    public func fetchChunks(_ ids: [ChunkDigest], compression: Bool) async throws -> HTTPClientResponse.Body {
+        try await stream(
+            "/v1/chunks/fetch", body: ChunkListRequest(ids: ids, compression: compression ? ChunkCompression.deflate : nil),
+            timeout: .seconds(600))
+    }
 }

@@ -149,13 +149,37 @@ public struct APIClient: Sendable {
         return try await execute(request, attempts: 3)
     }
 
-    private func decode<Response: Decodable>(status: Int, body: Data) throws -> Response {
-        guard (200..<300).contains(status) else {
-            if let error = try? JSONDecoder().decode(ErrorBody.self, from: body) {
-                throw RemoteError.server(status: status, code: error.error.code.rawValue, message: error.error.message)
-            }
-            throw RemoteError.server(status: status, code: "http_\(status)", message: "no error details")
+    /// A POST with a JSON body whose answer is a binary stream, read as it arrives
+    /// (the chunk fetch). `timeout` covers the whole transfer.
+    func stream(_ path: String, body: some Encodable, timeout: Duration) async throws -> HTTPClientResponse.Body {
+        var request = HTTPClientRequest(url: endpoint.url + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .init(timeout))
+        } catch {
+            throw RemoteError.transport(Self.describe(error))
         }
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let bytes = try? await response.body.collect(upTo: 1 << 20)
+            throw Self.serverError(status: status, body: Data(bytes?.readableBytesView ?? ByteBuffer().readableBytesView))
+        }
+        return response.body
+    }
+
+    private static func serverError(status: Int, body: Data) -> RemoteError {
+        if let error = try? JSONDecoder().decode(ErrorBody.self, from: body) {
+            return RemoteError.server(status: status, code: error.error.code.rawValue, message: error.error.message)
+        }
+        return RemoteError.server(status: status, code: "http_\(status)", message: "no error details")
+    }
+
+    private func decode<Response: Decodable>(status: Int, body: Data) throws -> Response {
+        guard (200..<300).contains(status) else { throw Self.serverError(status: status, body: body) }
         do {
             return try JSONDecoder().decode(Response.self, from: body)
         } catch {
@@ -163,7 +187,7 @@ public struct APIClient: Sendable {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .connectTimeout: return "no answer in time (is the server running at that address?)"

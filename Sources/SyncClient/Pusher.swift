@@ -39,6 +39,7 @@ public struct Pusher: Sendable {
     /// broken connection costs at most one batch.
     static let batchBytes = 8 << 20
     static let idsPerRequest = 50_000
+    static let emptyHash = ChunkDigest(bytes: SHA256.hash([]).bytes)!
 
     public init(api: APIClient, chunker: Chunker, logger: Logger) {
         self.api = api
@@ -113,17 +114,28 @@ public struct Pusher: Sendable {
         }
         try await flush()
 
-        // 4. Commit: every local file (unchanged ones create nothing), and deletions.
-        var deletions: [String] = []
-        if deleteMissing {
-            let present = Set(local.map { Array($0.scanned.path.utf8) })
-            deletions = try await api.files(client: client, project: project).map(\.path).filter { !present.contains(Array($0.utf8)) }
+        // 4. Commit: every local file and empty folder (unchanged ones create nothing),
+        // and deletions. A folder entry that now has content goes even with --no-delete:
+        // the catalog refuses a path that is both a file's folder and an entry.
+        let folders = try scan.emptyDirectories.map { path in
+            let status = try FileIO.status(directory + "/" + path)
+            return CommitFile(
+                path: path, size: 0, mode: CommitFile.directoryFlag | Int(status.st_mode & 0o7777),
+                mtimeNs: FileIO.modificationNanoseconds(status), sha256: Self.emptyHash, chunks: [], phase: phase)
         }
+        var present = Set(local.map { Array($0.scanned.path.utf8) })
+        for folder in folders { present.insert(Array(folder.path.utf8)) }
+        let remote = try await api.files(client: client, project: project)
+        let deletions = remote.filter { file in
+            guard !present.contains(Array(file.path.utf8)) else { return false }
+            return deleteMissing
+                || (CommitFile.isDirectory(mode: file.mode) && local.contains { $0.scanned.path.hasPrefix(file.path + "/") })
+        }.map(\.path)
         let body = CommitRequestBody(
-            files: local.map { file in
+            files: folders + local.map { file in
                 CommitFile(
                     path: file.scanned.path, size: file.scanned.size, mode: Int(file.scanned.mode),
-                    mtimeNs: Int64((file.scanned.modified.timeIntervalSince1970 * 1e9).rounded()),
+                    mtimeNs: file.scanned.modifiedNanoseconds,
                     sha256: ChunkDigest(bytes: file.sha256.bytes)!,
                     chunks: file.chunks.map { ChunkSpan(id: ChunkDigest(bytes: $0.id.bytes)!, length: Int64($0.length)) },
                     phase: phase)

@@ -1,15 +1,21 @@
 import ContentStore
 import Foundation
 
-/// What a synced folder remembers between pulls, in `<folder>/.followup/state.json`:
-/// the last change-feed cursor applied and, per synced file, what was written
-/// (size, mtime, inode, chunk list) so a local edit can be told from a stale copy.
-public struct SyncState: Sendable, Hashable, Codable {
+/// What a synced folder remembers between pulls, in `<folder>/.followup/`:
+///
+/// - `cursor.json`: the client, the last change-feed position whose effects are on disk
+///   and the last ledger entry written. Small, so a no-op pull reads only this.
+/// - `files.json`: per synced path, what the pull left there (size, mtime, inode, content
+///   hash and chunk list), so a local edit can be told from a stale copy and every
+///   unchanged file can lend its chunks to the next pull.
+///
+/// Both are replaced atomically; `files.json` is written before `cursor.json`, so the
+/// cursor never runs ahead of the files it describes.
+public struct SyncState: Sendable, Hashable {
     public static let directoryName = ".followup"
-    public static let fileName = "state.json"
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
-    /// One file as the last pull left it.
+    /// One path as the last pull left it.
     public struct FileRecord: Sendable, Hashable, Codable {
         public var size: Int64
         /// Nanoseconds since 1970, as the file system reported after the write.
@@ -17,70 +23,148 @@ public struct SyncState: Sendable, Hashable, Codable {
         public var inode: UInt64
         public var sha256: ChunkID
         public var chunks: [ChunkRef]
+        /// An empty folder the server keeps as an entry of its own.
+        public var directory: Bool
 
-        public init(size: Int64, mtimeNanoseconds: Int64, inode: UInt64, sha256: ChunkID, chunks: [ChunkRef]) {
+        public init(size: Int64, mtimeNanoseconds: Int64, inode: UInt64, sha256: ChunkID, chunks: [ChunkRef], directory: Bool = false) {
             self.size = size
             self.mtimeNanoseconds = mtimeNanoseconds
             self.inode = inode
             self.sha256 = sha256
             self.chunks = chunks
+            self.directory = directory
         }
 
         enum CodingKeys: String, CodingKey {
-            case size, inode, sha256, chunks
+            case size, inode, sha256, chunks, directory
             case mtimeNanoseconds = "mtime_ns"
         }
     }
 
-    public var version = currentVersion
-    public var client: String?
-    /// The last change-feed sequence number whose effects are on disk.
-    public var cursor: Int64 = 0
-    /// By path relative to the folder.
+    /// The small half, `cursor.json`.
+    public struct Position: Sendable, Hashable, Codable {
+        public var version = SyncState.currentVersion
+        public var client: String?
+        /// The last change-feed sequence number whose effects are on disk.
+        public var cursor: Int64 = 0
+        /// The last ledger entry sequence written to the folder's ledger files.
+        public var ledgerSequence: Int64 = 0
+
+        enum CodingKeys: String, CodingKey {
+            case version, client, cursor
+            case ledgerSequence = "ledger_seq"
+        }
+    }
+
+    private struct FileTable: Codable {
+        var version = SyncState.currentVersion
+        var files: [String: FileRecord]
+    }
+
+    public var position: Position
+    /// By path relative to the folder (`<project>/<path>`).
     public var files: [String: FileRecord] = [:]
 
+    public var client: String? {
+        get { position.client }
+        set { position.client = newValue }
+    }
+
+    public var cursor: Int64 {
+        get { position.cursor }
+        set { position.cursor = newValue }
+    }
+
     public init(client: String? = nil) {
-        self.client = client
+        position = Position(client: client)
     }
 
-    static func path(in folder: String) -> String {
-        folder + "/" + directoryName + "/" + fileName
+    static func directory(of folder: String) -> String { folder + "/" + directoryName }
+    static func cursorPath(in folder: String) -> String { directory(of: folder) + "/cursor.json" }
+    static func filesPath(in folder: String) -> String { directory(of: folder) + "/files.json" }
+
+    /// The folder's position only (fresh if the folder was never synced).
+    public static func loadPosition(from folder: String) throws -> Position {
+        let path = cursorPath(in: folder)
+        guard FileManager.default.fileExists(atPath: path) else { return Position() }
+        let position: Position = try decode(path)
+        guard position.version == currentVersion, position.cursor >= 0 else { throw SyncError.damagedState(path: path) }
+        return position
     }
 
-    /// The folder's state, or a fresh one if the folder was never synced.
+    /// The folder's whole state, or a fresh one if the folder was never synced.
     public static func load(from folder: String) throws -> SyncState {
-        let path = path(in: folder)
-        guard FileManager.default.fileExists(atPath: path) else { return SyncState() }
-        let state: SyncState
-        do {
-            state = try JSONDecoder().decode(SyncState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
+        var state = SyncState()
+        state.position = try loadPosition(from: folder)
+        let path = filesPath(in: folder)
+        if FileManager.default.fileExists(atPath: path) {
+            let table: FileTable = try decode(path)
+            guard table.version == currentVersion else { throw SyncError.damagedState(path: path) }
+            state.files = table.files
+        } else if state.cursor > 0 {
+            // A cursor without its files would skip changes the folder never got.
             throw SyncError.damagedState(path: path)
         }
-        guard state.version == currentVersion else { throw SyncError.damagedState(path: path) }
         return state
     }
 
-    /// Writes the state atomically: a crash leaves the old state or the new, never half of one.
+    /// Writes the file table, then the position, each atomically: a crash leaves the
+    /// old state or the new, and never a cursor ahead of the files.
     public func save(to folder: String) throws {
-        let directory = folder + "/" + Self.directoryName
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try saveFiles(to: folder)
+        try savePosition(to: folder)
+    }
+
+    /// Writes only the file table (progress within a pull; the cursor stays).
+    public func saveFiles(to folder: String) throws {
+        try Self.write(FileTable(files: files), to: Self.filesPath(in: folder))
+    }
+
+    public func savePosition(to folder: String) throws {
+        try Self.write(position, to: Self.cursorPath(in: folder))
+    }
+
+    private static func decode<T: Decodable>(_ path: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw SyncError.damagedState(path: path)
+        }
+    }
+
+    private static func write(_ value: some Encodable, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: FileIO.parent(of: path), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(self)
-        let url = URL(fileURLWithPath: Self.path(in: folder))
-        // Data.write(.atomic) writes a temporary file and renames it over the old one.
-        try data.write(to: url, options: .atomic)
+        try FileIO.writeAtomically(Array(try encoder.encode(value)), to: path)
     }
 }
 
 public enum SyncError: Error, Equatable, CustomStringConvertible {
     case damagedState(path: String)
+    case clientMismatch(folder: String, synced: String, requested: String)
+    case noClient
+    case busy(String)
+    case unsafePath(String)
+    case notAFolder(String)
+    case integrity(String)
 
     public var description: String {
         switch self {
         case let .damagedState(path):
-            "the sync state \(path) is damaged or from another version; move it away to start a full pull"
+            "the sync state \(path) is damaged or from another version; move the .followup folder away to start a full pull"
+        case let .clientMismatch(folder, synced, requested):
+            "\(folder) is synced with client \(synced), not \(requested); pull \(requested) into another folder"
+        case .noClient:
+            "which client? pass --client on the first pull of a folder"
+        case let .busy(folder):
+            "another pull is running in \(folder); try again when it finishes"
+        case let .unsafePath(path):
+            "the server sent an unsafe path \(path); nothing was written for it"
+        case let .notAFolder(path):
+            "\(path) is in the way: it should be a folder (not a file or a link); move it and pull again"
+        case let .integrity(message):
+            message
         }
     }
 }

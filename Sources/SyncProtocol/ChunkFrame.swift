@@ -10,11 +10,17 @@
 public struct ChunkFrame: Hashable, Sendable {
     public var id: ChunkDigest
     public var bytes: [UInt8]
+    /// The bytes are deflated (see ``ChunkCompression``): the length's top bit was set.
+    public var compressed: Bool
 
-    public init(id: ChunkDigest, bytes: [UInt8]) {
+    public init(id: ChunkDigest, bytes: [UInt8], compressed: Bool = false) {
         self.id = id
         self.bytes = bytes
+        self.compressed = compressed
     }
+
+    /// The top bit of a frame's length marks a deflated body.
+    public static let compressedFlag: UInt32 = 1 << 31
 
     /// Bytes of a frame before its body: the id and the length.
     public static let headerSize = ChunkDigest.byteCount + 4
@@ -24,10 +30,11 @@ public struct ChunkFrame: Hashable, Sendable {
 public enum FrameEncoder {
     /// The header of a frame whose body of `length` bytes the caller writes next, for a
     /// sender that streams chunk bytes from storage without building the frame in memory.
-    public static func header(id: ChunkDigest, length: Int) throws(FrameError) -> [UInt8] {
-        guard length >= 0, let length32 = UInt32(exactly: length) else {
-            throw .frameTooLong(length: length, limit: Int(UInt32.max))
+    public static func header(id: ChunkDigest, length: Int, compressed: Bool = false) throws(FrameError) -> [UInt8] {
+        guard length >= 0, var length32 = UInt32(exactly: length), length32 < ChunkFrame.compressedFlag else {
+            throw .frameTooLong(length: length, limit: Int(ChunkFrame.compressedFlag - 1))
         }
+        if compressed { length32 |= ChunkFrame.compressedFlag }
         var header = id.bytes
         header.reserveCapacity(ChunkFrame.headerSize)
         for shift in stride(from: 24, through: 0, by: -8) {

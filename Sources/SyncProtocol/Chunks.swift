@@ -1,8 +1,14 @@
 /// `POST /v1/chunks/missing` (staff) and `POST /v1/chunks/fetch`: a list of chunk ids.
 public struct ChunkListRequest: Codable, Hashable, Sendable {
     public var ids: [ChunkDigest]
+    /// For a fetch: ``ChunkCompression/deflate`` lets the server deflate the frames it
+    /// finds compressible. Absent: every frame comes as stored.
+    public var compression: String?
 
-    public init(ids: [ChunkDigest]) { self.ids = ids }
+    public init(ids: [ChunkDigest], compression: String? = nil) {
+        self.ids = ids
+        self.compression = compression
+    }
 }
 
 /// The answer to `POST /v1/chunks/missing`: the ids the server does not have.
@@ -29,6 +35,7 @@ public struct UploadResponse: Codable, Hashable, Sendable {
 public struct CommitFile: Codable, Hashable, Sendable {
     public var path: String
     public var size: Int64
+    /// Permission bits, or ``directoryFlag`` plus them for an empty folder (no content).
     public var mode: Int
     public var mtimeNs: Int64
     public var sha256: ChunkDigest
@@ -49,6 +56,14 @@ public struct CommitFile: Codable, Hashable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case path, size, mode, sha256, chunks, phase
         case mtimeNs = "mtime_ns"
+    }
+
+    /// `S_IFDIR`: the mode bit of an empty-folder entry.
+    public static let directoryFlag = 0o040000
+
+    /// Whether `mode` (of a commit, a file list or a feed event) is an empty folder's.
+    public static func isDirectory(mode: Int) -> Bool {
+        mode & ~0o7777 == directoryFlag
     }
 }
 

@@ -23,9 +23,14 @@ public struct FrameDecoder: Sendable {
     private var start = 0
     private var failure: FrameError?
 
-    /// `maxFrameLength` is clamped to what a u32 length can express.
-    public init(maxFrameLength: Int = FrameDecoder.defaultMaxFrameLength) {
-        self.maxFrameLength = min(max(maxFrameLength, 0), Int(UInt32.max))
+    /// Whether frames may be marked compressed (a fetch that asked for it); otherwise a
+    /// marked frame is a ``FrameError/unexpectedCompression``.
+    public let allowsCompression: Bool
+
+    /// `maxFrameLength` is clamped to what a u32 length without its flag bit can express.
+    public init(maxFrameLength: Int = FrameDecoder.defaultMaxFrameLength, allowsCompression: Bool = false) {
+        self.maxFrameLength = min(max(maxFrameLength, 0), Int(ChunkFrame.compressedFlag - 1))
+        self.allowsCompression = allowsCompression
     }
 
     /// Adds the next bytes of the stream.
@@ -49,6 +54,14 @@ public struct FrameDecoder: Sendable {
         for byte in buffer[lengthStart..<lengthStart + 4] {
             length = length << 8 | Int(byte)
         }
+        let compressed = length & Int(ChunkFrame.compressedFlag) != 0
+        if compressed {
+            guard allowsCompression else {
+                failure = .unexpectedCompression
+                throw .unexpectedCompression
+            }
+            length &= Int(ChunkFrame.compressedFlag - 1)
+        }
         guard length <= maxFrameLength else {
             let error = FrameError.frameTooLong(length: length, limit: maxFrameLength)
             failure = error
@@ -60,7 +73,8 @@ public struct FrameDecoder: Sendable {
         // 32 bytes by construction, so the id always parses.
         let frame = ChunkFrame(
             id: ChunkDigest(bytes: buffer[start..<lengthStart])!,
-            bytes: Array(buffer[bodyStart..<bodyStart + length])
+            bytes: Array(buffer[bodyStart..<bodyStart + length]),
+            compressed: compressed
         )
         start = bodyStart + length
         if start == buffer.count {

@@ -5,6 +5,10 @@ public enum FrameError: Error, Hashable, Sendable {
     case frameTooLong(length: Int, limit: Int)
     /// The stream ended inside a frame, with `bufferedBytes` bytes of it received.
     case truncated(bufferedBytes: Int)
+    /// A deflated frame did not inflate to the chunk's length.
+    case badCompression
+    /// A compressed frame where none was allowed (an upload).
+    case unexpectedCompression
 }
 
 extension FrameError: CustomStringConvertible {
@@ -14,6 +18,10 @@ extension FrameError: CustomStringConvertible {
             "chunk frame of \(length) bytes exceeds the limit of \(limit) bytes"
         case .truncated(let bufferedBytes):
             "chunk stream ended inside a frame (\(bufferedBytes) bytes of it received); retry the transfer"
+        case .badCompression:
+            "a deflated chunk frame does not inflate to its chunk"
+        case .unexpectedCompression:
+            "a chunk frame is marked compressed where compression was not negotiated"
         }
     }
 }

@@ -48,4 +48,13 @@ public enum JSONValue: Hashable, Sendable, Codable {
     public var stringValue: String? {
         if case let .string(value) = self { value } else { nil }
     }
+
+    /// An integer, also from a whole number that decoded as a double.
+    public var integerValue: Int64? {
+        switch self {
+        case let .integer(value): value
+        case let .number(value): Int64(exactly: value)
+        default: nil
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import SyncClient
 import SyncProtocol
 
 struct LedgerCommand: AsyncParsableCommand {
@@ -22,7 +23,7 @@ struct LedgerCommand: AsyncParsableCommand {
         guard let client = parts.first, !client.isEmpty else { throw ValidationError("give CLIENT or CLIENT/PROJECT") }
         let ledger = try await remote.client(logger: try output.logger("followup.ledger")).ledger(client: client, project: parts.count > 1 ? parts[1] : nil)
         if output.json { return try Terminal.printJSON(ledger) }
-        if csv { return print(Self.csv(ledger.entries), terminator: "") }
+        if csv { return print(LedgerCSV.render(ledger.entries), terminator: "") }
         print("project\tcredited\tused\tremaining")
         for project in ledger.projects {
             print("\(project.project)\t\(Minutes(project.creditedMinutes).hoursAndMinutes)\t\(Minutes(project.usedMinutes).hoursAndMinutes)\t\(Minutes(project.remainingMinutes).hoursAndMinutes)")
@@ -33,28 +34,7 @@ struct LedgerCommand: AsyncParsableCommand {
         if !ledger.entries.isEmpty { print("") }
         for entry in ledger.entries {
             let detail = [entry.service, entry.phase, entry.note, entry.reference].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
-            print("\(entry.seq)\t\(Self.date(entry.time))\t\(entry.project)\t\(entry.kind)\t\(Minutes(entry.minutes).hoursAndMinutes)\t\(detail)")
+            print("\(entry.seq)\t\(LedgerCSV.date(entry.time))\t\(entry.project)\t\(entry.kind)\t\(Minutes(entry.minutes).hoursAndMinutes)\t\(detail)")
         }
-    }
-
-    static func date(_ unix: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(unix)))
-    }
-
-    /// RFC 4180: fields quoted when they hold a comma, a quote or a line break.
-    static func csv(_ entries: [LedgerEntryInfo]) -> String {
-        func field(_ value: String) -> String {
-            value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
-        }
-        var out = "seq,date,project,kind,minutes,cents,service,phase,note,reference,overage_minutes,hash\r\n"
-        for e in entries {
-            out += [String(e.seq), date(e.time), e.project, e.kind, String(e.minutes), e.cents.map(String.init) ?? "",
-                    e.service ?? "", e.phase ?? "", e.note ?? "", e.reference ?? "", e.overageMinutes.map(String.init) ?? "", e.hash]
-                .map(field).joined(separator: ",") + "\r\n"
-        }
-        return out
     }
 }

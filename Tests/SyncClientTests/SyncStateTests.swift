@@ -16,23 +16,25 @@ struct SyncStateTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let state = try SyncState.load(from: folder)
-        #expect(state.cursor == 0 && state.files.isEmpty)
+        #expect(state.cursor == 0 && state.files.isEmpty && state.client == nil)
     }
 
-    @Test("state survives a save and load, unicode paths included")
+    @Test("state survives a save and load, unicode paths and folder entries included")
     func roundTrip() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var state = SyncState(client: "acme")
         state.cursor = 42
+        state.position.ledgerSequence = 7
         state.files["brand/logo é (final).png"] = .init(
             size: 10, mtimeNanoseconds: 1_700_000_000_123_456_789, inode: 99,
             sha256: SHA256.hash("x"), chunks: [ChunkRef(id: SHA256.hash("x"), length: 10)])
+        state.files["brand/empty"] = .init(size: 0, mtimeNanoseconds: 0, inode: 3, sha256: SHA256.hash([]), chunks: [], directory: true)
         try state.save(to: folder)
         #expect(try SyncState.load(from: folder) == state)
         state.cursor = 43
         try state.save(to: folder)
-        #expect(try SyncState.load(from: folder).cursor == 43)
+        #expect(try SyncState.loadPosition(from: folder).cursor == 43)
     }
 
     @Test("a damaged state file is reported, not silently reset")
@@ -40,7 +42,17 @@ struct SyncStateTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/.followup", withIntermediateDirectories: true)
-        try Data("{not json".utf8).write(to: URL(fileURLWithPath: folder + "/.followup/state.json"))
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: folder + "/.followup/cursor.json"))
         #expect(throws: SyncError.self) { _ = try SyncState.load(from: folder) }
+    }
+
+    @Test("a cursor without its file table is damaged: it would skip changes")
+    func cursorWithoutFiles() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var state = SyncState(client: "acme")
+        state.cursor = 5
+        try state.savePosition(to: folder)
+        #expect(throws: SyncError.damagedState(path: SyncState.filesPath(in: folder))) { _ = try SyncState.load(from: folder) }
     }
 }

@@ -98,12 +98,44 @@ struct FrameCodecTests {
         #expect(throws: FrameError.frameTooLong(length: 1025, limit: 1024)) { try decoder.finish() }
     }
 
-    @Test("the default limit is 16 MiB; a u32 length of 4 GiB − 1 is refused")
+    @Test("the default limit is 16 MiB; a length of 2 GiB − 1 is refused")
     func defaultLimit() throws {
         var decoder = FrameDecoder()
         #expect(decoder.maxFrameLength == 16 << 20)
-        decoder.append([UInt8](repeating: 0, count: 32) + [0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(throws: FrameError.frameTooLong(length: 0xFFFF_FFFF, limit: 16 << 20)) { try decoder.next() }
+        decoder.append([UInt8](repeating: 0, count: 32) + [0x7F, 0xFF, 0xFF, 0xFF])
+        #expect(throws: FrameError.frameTooLong(length: 0x7FFF_FFFF, limit: 16 << 20)) { try decoder.next() }
+    }
+
+    @Test("a frame marked compressed is refused unless compression was negotiated")
+    func compressedFlag() throws {
+        var strict = FrameDecoder()
+        strict.append([UInt8](repeating: 0, count: 32) + [0x80, 0, 0, 4, 1, 2, 3, 4])
+        #expect(throws: FrameError.unexpectedCompression) { try strict.next() }
+
+        let id = ChunkDigest(bytes: [UInt8](repeating: 5, count: 32))!
+        var decoder = FrameDecoder(allowsCompression: true)
+        decoder.append(try FrameEncoder.header(id: id, length: 3, compressed: true) + [7, 8, 9])
+        decoder.append(try FrameEncoder.encode(id: id, bytes: [1]))
+        #expect(try decoder.next() == ChunkFrame(id: id, bytes: [7, 8, 9], compressed: true))
+        #expect(try decoder.next() == ChunkFrame(id: id, bytes: [1]))
+    }
+
+    @Test("compressible chunks deflate and inflate back; media-like noise is sent as is")
+    func compression() throws {
+        let text = Array(String(repeating: "Follow Up keeps every deliverable. ", count: 2000).utf8)
+        let deflated = try #require(ChunkCompression.compress(text))
+        #expect(deflated.count < text.count / 4)
+        #expect(try ChunkCompression.decompress(deflated, length: text.count) == text)
+        #expect(throws: FrameError.badCompression) { try ChunkCompression.decompress(deflated, length: text.count - 1) }
+        #expect(throws: FrameError.badCompression) { try ChunkCompression.decompress([1, 2, 3], length: 10) }
+
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let noise = (0..<65536).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        #expect(ChunkCompression.compress(noise) == nil)
+        #expect(ChunkCompression.compress([1, 2, 3]) == nil)
     }
 
     @Test("a frame at exactly the limit is accepted")

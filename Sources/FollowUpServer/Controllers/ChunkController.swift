@@ -72,7 +72,14 @@ struct ChunkController {
     /// 404 unless every id is referenced by one of its own files.
     @Sendable func fetch(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let ids = try await Self.ids(request, context: context)
+        let list = try await Self.list(request, context: context)
+        let ids = list.ids
+        let compress: Bool
+        switch list.compression {
+        case nil: compress = false
+        case ChunkCompression.deflate?: compress = true
+        case let other?: throw APIError.badRequest("unknown compression \(other.prefix(20)); the server offers \(ChunkCompression.deflate)")
+        }
         let visible: Set<ChunkID>
         if identity.role == .client, let client = identity.token.client {
             visible = try await storage.catalog.chunksVisible(to: client, among: ids)
@@ -89,9 +96,13 @@ struct ChunkController {
             body: ResponseBody { writer in
                 for id in ids {
                     let chunk = try await store.read(id)
+                    let deflated = compress ? ChunkCompression.compress(chunk) : nil
+                    let body = deflated ?? chunk
                     var buffer = ByteBuffer()
-                    buffer.writeBytes(try FrameEncoder.header(id: ChunkDigest(bytes: id.bytes)!, length: chunk.count))
-                    buffer.writeBytes(chunk)
+                    buffer.reserveCapacity(ChunkFrame.headerSize + body.count)
+                    buffer.writeBytes(try FrameEncoder.header(
+                        id: ChunkDigest(bytes: id.bytes)!, length: body.count, compressed: deflated != nil))
+                    buffer.writeBytes(body)
                     try await writer.write(buffer)
                 }
                 try await writer.finish(nil)
@@ -99,9 +110,13 @@ struct ChunkController {
     }
 
     private static func ids(_ request: Request, context: AppRequestContext) async throws -> [ChunkID] {
+        try await list(request, context: context).ids
+    }
+
+    private static func list(_ request: Request, context: AppRequestContext) async throws -> (ids: [ChunkID], compression: String?) {
         let body = try await JSONBody<ChunkListRequest>(request, context: context, limit: listLimit)
         guard body.value.ids.count <= maxIDs else { throw APIError.payloadTooLarge("at most \(maxIDs) ids per request") }
-        return body.value.ids.map { ChunkID(bytes: $0.bytes)! }
+        return (body.value.ids.map { ChunkID(bytes: $0.bytes)! }, body.value.compression)
     }
 
     private static func next(_ decoder: inout FrameDecoder) throws -> ChunkFrame? {

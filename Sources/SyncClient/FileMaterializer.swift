@@ -1,0 +1,209 @@
+import ContentStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes the file contents a pull needs into `.followup/partial/`, one file per
+/// content hash, before anything goes into place.
+///
+/// Each content is assembled in `<sha>.part` from local chunks where they exist and
+/// from the remote stream otherwise, hashed as it is written, and renamed to `<sha>`
+/// only if the whole-file SHA-256 matches. A killed pull leaves complete contents
+/// and the verified prefix of a partial one: the next run reuses both. All-zero chunks
+/// are left as holes, so a sparse file stays sparse.
+final class FileMaterializer {
+    struct Job {
+        var sha256: ChunkID
+        var size: Int64
+        var chunks: [ChunkRef]
+    }
+
+    /// What a job still needs, decided before any request is made.
+    struct Step {
+        var job: Job
+        /// Chunks already in `<sha>.part` from an earlier, interrupted pull.
+        var resumedChunks: Int
+        /// Per remaining chunk: true to take it from the remote stream.
+        var remote: [Bool]
+    }
+
+    let directory: String
+    let index: LocalChunkIndex
+    private let reader = ChunkSourceReader()
+    /// One source per content, so index entries follow its rename from `.part`.
+    private var sources: [ChunkID: ChunkSourceFile] = [:]
+    /// Bytes copied from local files (including a resumed prefix).
+    private(set) var reusedBytes: Int64 = 0
+
+    init(directory: String, index: LocalChunkIndex) throws {
+        self.directory = directory
+        self.index = index
+        try FileIO.makeDirectories(directory)
+    }
+
+    func path(for sha: ChunkID) -> String { directory + "/" + sha.hex }
+
+    /// Whether `<sha>` is complete: right size and hash (a crash may have kept the
+    /// name of a file whose data never reached the disk, so the hash is checked).
+    func isComplete(_ job: Job) -> Bool {
+        guard let status = try? FileIO.linkStatus(path(for: job.sha256)), status.st_mode & S_IFMT == S_IFREG,
+              Int64(status.st_size) == job.size
+        else { return false }
+        return (try? Self.hashFile(path(for: job.sha256))) == job.sha256
+    }
+
+    /// The steps for `jobs`, in order, and the remote chunks they need, each once, in
+    /// the order they will be written. With `useLocal` false every chunk is fetched.
+    func plan(_ jobs: [Job], useLocal: Bool) -> (steps: [Step], remote: [ChunkRef]) {
+        var steps: [Step] = []
+        var remote: [ChunkRef] = []
+        var willHave = Set<ChunkID>()
+        for job in jobs {
+            if useLocal && isComplete(job) {
+                index.add(job.chunks, in: source(for: job.sha256, path: path(for: job.sha256)))
+                reusedBytes += job.size
+                continue
+            }
+            let resumed = useLocal ? resumablePrefix(job) : 0
+            var flags: [Bool] = []
+            flags.reserveCapacity(job.chunks.count - resumed)
+            for chunk in job.chunks[resumed...] {
+                // Local: in a file already, or written earlier in this pull (the index
+                // learns it then). Otherwise fetched, once.
+                let local = (useLocal && index.contains(chunk.id)) || willHave.contains(chunk.id)
+                if !local { remote.append(chunk) }
+                flags.append(!local)
+                willHave.insert(chunk.id)
+            }
+            steps.append(Step(job: job, resumedChunks: resumed, remote: flags))
+        }
+        return (steps, remote)
+    }
+
+    /// Writes one step's content; returns false if the result does not hash to the job's
+    /// SHA-256 (a local source changed under the pull), leaving nothing behind.
+    func run(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Bool {
+        let job = step.job
+        let final = path(for: job.sha256)
+        let part = final + ".part"
+        let fd = try FileIO.open(part, O_RDWR | O_CREAT, 0o600)
+        var closed = false
+        defer { if !closed { FileIO.close(fd) } }
+        let source = source(for: job.sha256, path: part)
+        let hasher = SHA256()
+        var offset: Int64 = 0
+        var good = true
+
+        // The verified prefix of an interrupted pull: hashed again for the whole-file hash.
+        for chunk in job.chunks[..<step.resumedChunks] {
+            var bytes = [UInt8](repeating: 0, count: chunk.length)
+            try bytes.withUnsafeMutableBytes { try FileIO.pread(fd, into: $0, at: offset, path: part) }
+            hasher.update(bytes)
+            index.add(chunk, in: source, at: offset)
+            offset += Int64(chunk.length)
+            reusedBytes += Int64(chunk.length)
+        }
+        if ftruncate(fd, off_t(offset)) != 0 { throw FileIO.error("truncate", part) }
+
+        for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
+            let bytes: [UInt8]
+            if isRemote {
+                bytes = try await remote.next(chunk)
+            } else if let location = index.location(of: chunk.id), let local = reader.read(location) {
+                bytes = local
+                reusedBytes += Int64(chunk.length)
+            } else {
+                // The source vanished: keep the stream in step, fail this file, fetch it later.
+                good = false
+                offset += Int64(chunk.length)
+                continue
+            }
+            hasher.update(bytes)
+            if !Self.isZero(bytes) {
+                try bytes.withUnsafeBytes { try Self.pwrite(fd, $0, at: offset, path: part) }
+            }
+            index.add(chunk, in: source, at: offset)
+            offset += Int64(chunk.length)
+            progress(Int64(chunk.length))
+        }
+        if ftruncate(fd, off_t(job.size)) != 0 { throw FileIO.error("truncate", part) }
+        FileIO.startWriteback(fd, offset: 0, length: 0)
+        FileIO.close(fd)
+        closed = true
+
+        guard good, hasher.finalize() == job.sha256 else {
+            source.path = nil
+            try FileIO.unlink(part)
+            return false
+        }
+        try FileIO.rename(part, final)
+        source.path = final
+        return true
+    }
+
+    private func source(for sha: ChunkID, path: String) -> ChunkSourceFile {
+        if let source = sources[sha] {
+            source.path = path
+            return source
+        }
+        let source = ChunkSourceFile(path: path)
+        sources[sha] = source
+        return source
+    }
+
+    /// How many leading chunks of `<sha>.part` are intact; those are offered as sources.
+    private func resumablePrefix(_ job: Job) -> Int {
+        let part = path(for: job.sha256) + ".part"
+        guard let status = try? FileIO.linkStatus(part), status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,
+              let fd = try? FileIO.open(part, O_RDONLY)
+        else { return 0 }
+        defer { FileIO.close(fd) }
+        let source = source(for: job.sha256, path: part)
+        var offset: Int64 = 0
+        var count = 0
+        for chunk in job.chunks {
+            guard offset + Int64(chunk.length) <= Int64(status.st_size) else { break }
+            var bytes = [UInt8](repeating: 0, count: chunk.length)
+            guard (try? bytes.withUnsafeMutableBytes({ try FileIO.pread(fd, into: $0, at: offset, path: part) })) != nil,
+                  SHA256.hash(bytes) == chunk.id
+            else { break }
+            index.add(chunk, in: source, at: offset)
+            offset += Int64(chunk.length)
+            count += 1
+        }
+        return count
+    }
+
+    /// The SHA-256 of a whole file, read in 1 MiB pieces.
+    static func hashFile(_ path: String) throws -> ChunkID {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { FileIO.close(fd) }
+        let hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try FileIO.read(fd, into: $0, path: path) }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            if n < buffer.count { return hasher.finalize() }
+        }
+    }
+
+    static func isZero(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            let base = raw.baseAddress!
+            var accumulator: UInt64 = 0
+            for i in 0..<words { accumulator |= base.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
+            for i in (words * 8)..<raw.count { accumulator |= UInt64(raw[i]) }
+            return accumulator == 0
+        }
+    }
+
+    private static func pwrite(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n >= 0 { done += n; continue }
+            if errno != EINTR { throw FileIO.error("write", path) }
+        }
+    }
+}

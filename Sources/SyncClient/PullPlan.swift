@@ -1,0 +1,100 @@
+import ContentStore
+import SyncProtocol
+
+/// A file version on the server, as the change feed announced it last.
+struct RemoteVersion: Sendable, Hashable {
+    var size: Int64
+    var mode: Int
+    var mtimeNs: Int64
+    var sha256: ChunkID
+    var chunks: [ChunkRef]
+    /// When the server recorded it (Unix seconds): names a conflict copy.
+    var time: Int64
+
+    var isDirectory: Bool { CommitFile.isDirectory(mode: mode) }
+}
+
+/// The net effect of a stretch of a client's change feed on its folder: per local
+/// path the last thing the feed said (a version or a deletion), the ledger entries
+/// announced, and the position reached. Built from pages of the feed before anything
+/// is written, so a path changed five times is fetched once, and a rename (a put of
+/// the new path and a deletion of the old) can reuse the old file's chunks.
+struct PullPlan: Sendable {
+    enum Change: Sendable, Hashable {
+        case put(RemoteVersion)
+        case delete
+    }
+
+    /// By path relative to the folder: `<project>/<path in project>`.
+    var changes: [String: Change] = [:]
+    var ledger: [LedgerEntryInfo] = []
+    var cursor: Int64
+
+    init(cursor: Int64) {
+        self.cursor = cursor
+    }
+
+    mutating func apply(_ event: ChangeEvent) throws {
+        cursor = max(cursor, event.seq)
+        switch event.kind {
+        case .filePut, .fileDelete:
+            guard let project = event.project, let path = event.path else {
+                throw RemoteError.badResponse("change \(event.seq) is a file change without a path")
+            }
+            let local = try Self.localPath(project: project, path: path)
+            guard event.kind == .filePut else {
+                changes[local] = .delete
+                return
+            }
+            guard let data = FilePutData(event.data) else {
+                throw RemoteError.badResponse("change \(event.seq) carries a malformed file version")
+            }
+            if CommitFile.isDirectory(mode: data.mode) && (data.size != 0 || !data.chunks.isEmpty) {
+                throw RemoteError.badResponse("change \(event.seq) is a folder with content")
+            }
+            changes[local] = .put(RemoteVersion(
+                size: data.size, mode: data.mode, mtimeNs: data.mtimeNs, sha256: ChunkID(bytes: data.sha256.bytes)!,
+                chunks: data.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) },
+                time: event.time))
+        case .ledgerEntry:
+            guard let entry = LedgerEntryInfo(event) else {
+                throw RemoteError.badResponse("change \(event.seq) carries a malformed ledger entry")
+            }
+            ledger.append(entry)
+        default:
+            // Quotes, invoices, tickets…: nothing in the folder depends on them.
+            break
+        }
+    }
+
+    /// `<project>/<path>`, after checking both as hostile input: a project is one slug,
+    /// a path is relative with no empty, "." or ".." component and no control character,
+    /// so nothing from the network can name a file outside the folder or in `.followup`.
+    static func localPath(project: String, path: String) throws -> String {
+        let slug = project.utf8
+        guard (1...63).contains(slug.count),
+              slug.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }),
+              slug.first != 0x2D
+        else { throw SyncError.unsafePath(quoted(project)) }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.isEmpty, path.utf8.count <= 4096,
+              !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+              components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.count <= 255 })
+        else { throw SyncError.unsafePath(quoted(project + "/" + path)) }
+        return project + "/" + path
+    }
+
+    /// A path for a message: quoted, at most 100 characters, control characters escaped.
+    static func quoted(_ path: String) -> String {
+        var out = "\""
+        for (index, scalar) in path.unicodeScalars.enumerated() {
+            if index == 100 { out += "…"; break }
+            if scalar.properties.generalCategory == .control {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

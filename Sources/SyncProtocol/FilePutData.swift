@@ -1,0 +1,48 @@
+/// The `data` of a "file.put" change: everything a pull needs to fetch the chunks it
+/// lacks, assemble the file, check it and set its metadata, without another request.
+public struct FilePutData: Codable, Hashable, Sendable {
+    public var version: Int
+    public var size: Int64
+    public var sha256: ChunkDigest
+    /// Permission bits, or ``CommitFile/directoryFlag`` plus them for an empty folder.
+    public var mode: Int
+    public var mtimeNs: Int64
+    public var chunks: [ChunkSpan]
+
+    public init(version: Int, size: Int64, sha256: ChunkDigest, mode: Int, mtimeNs: Int64, chunks: [ChunkSpan]) {
+        self.version = version
+        self.size = size
+        self.sha256 = sha256
+        self.mode = mode
+        self.mtimeNs = mtimeNs
+        self.chunks = chunks
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case version, size, sha256, mode, chunks
+        case mtimeNs = "mtime_ns"
+    }
+
+    /// The event's data, or nil if it is not a well-formed file version: sizes that
+    /// do not add up are refused here, before anything is fetched or written.
+    public init?(_ data: JSONValue) {
+        guard case let .object(fields) = data,
+              let version = fields["version"]?.integerValue, let size = fields["size"]?.integerValue, size >= 0,
+              let sha = fields["sha256"]?.stringValue, let sha256 = ChunkDigest(hex: sha),
+              let mode = fields["mode"]?.integerValue, let mtime = fields["mtime_ns"]?.integerValue,
+              case let .array(list)? = fields["chunks"]
+        else { return nil }
+        var chunks: [ChunkSpan] = []
+        chunks.reserveCapacity(list.count)
+        var total: Int64 = 0
+        for item in list {
+            guard case let .array(pair) = item, pair.count == 2, let hex = pair[0].stringValue,
+                  let id = ChunkDigest(hex: hex), let length = pair[1].integerValue, length > 0, length <= Int64(UInt32.max)
+            else { return nil }
+            chunks.append(ChunkSpan(id: id, length: length))
+            total += length
+        }
+        guard total == size, let versionNumber = Int(exactly: version), let modeBits = Int(exactly: mode) else { return nil }
+        self.init(version: versionNumber, size: size, sha256: sha256, mode: modeBits, mtimeNs: mtime, chunks: chunks)
+    }
+}
