@@ -29,33 +29,18 @@
 #   BENCH_CLEANUP  1: also delete the restic repo and the stores at the end
 set -euo pipefail
 
-die() { echo "ingest.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-
-case "${1:-}" in -h | --help)
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-  exit 0 ;;
-esac
-(($# <= 1)) || { echo "usage: $0 [WORKDIR]   (default: <project root>/bench-work)" >&2; exit 2; }
-
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$BENCH_DIR")
-mkdir -p "${1:-$ROOT/bench-work}"
-WORK=$(realpath -e "${1:-$ROOT/bench-work}")
-case "$WORK" in
-  / | "$ROOT" | "$BENCH_DIR" | "${HOME:-/}") die "refusing WORKDIR $WORK (use a dedicated directory)" ;;
-esac
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$BENCH_DIR/lib.sh"  # sets ROOT, the project root
+
+bench_args ingest.sh "<project root>/bench-work" "$@"
+set_workdir "${1:-$ROOT/bench-work}" ""
 
 BIG_FILE_GIB=${BIG_FILE_GIB:-4}
 [[ "$BIG_FILE_GIB" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BIG_FILE_GIB must be a number of GiB, got '$BIG_FILE_GIB'"
 BIG_BYTES=$(awk -v g="$BIG_FILE_GIB" 'BEGIN { printf "%.0f", g * 1073741824 }')
-SCALE=$(awk -v s="${BENCH_SCALE:-1}" 'BEGIN { printf "%g", s }')
-SEED=${BENCH_SEED:-42}
-[[ "$SEED" =~ ^[0-9]+$ ]] || die "BENCH_SEED must be an integer"
-RUNS=${BENCH_RUNS:-5}
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$RUNS'"
+bench_env 5
 
-LOGS=$WORK/logs
 DATA=$WORK/data
 STORE=$WORK/store
 BIG=$WORK/big
@@ -68,32 +53,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- tools: install what is missing (one apt-get update, only if something is missing) --
-need=()
-command -v python3 >/dev/null || need+=(python3)
-command -v restic >/dev/null || need+=(restic)
-command -v openssl >/dev/null || need+=(openssl)
-[[ -x /usr/bin/time ]] || need+=(time)
-if ((${#need[@]})); then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then command -v sudo >/dev/null || die "missing ${need[*]} and no sudo"; SUDO=sudo; fi
-  log "installing: ${need[*]}"
-  $SUDO apt-get update -qq >&2
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${need[@]}" >&2
-fi
-
-# --- followup binary --------------------------------------------------------------------
-if [[ -n "${FOLLOWUP_BIN:-}" ]]; then
-  [[ -x "$FOLLOWUP_BIN" ]] || die "FOLLOWUP_BIN=$FOLLOWUP_BIN is not an executable file"
-  FU=$(realpath -e "$FOLLOWUP_BIN")
-else
-  command -v swift >/dev/null || die "swift not found (or set FOLLOWUP_BIN)"
-  log "building: swift build -c release --product followup (in $ROOT)"
-  (cd "$ROOT" && swift build -c release --product followup) >&2
-  FU="$(cd "$ROOT" && swift build -c release --show-bin-path)/followup"
-  [[ -x "$FU" ]] || die "build did not produce $FU"
-fi
+# --- tools (installed with apt-get when missing) and the followup binary ------------------
+install_missing python3 restic openssl
+find_followup
 
 # --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
 cleanup
@@ -104,29 +66,10 @@ mkdir -p "$LOGS"
 # --- dataset: WORKDIR/data, (re)generated when absent or made with other parameters ----
 # WORKDIR/data.stamp records the gen.py parameters; no stamp = a dataset the user put there.
 STAMP=$WORK/data.stamp
-want="gen.py seed=$SEED scale=$SCALE"
-if [[ -d "$DATA" && ! -f "$STAMP" ]]; then
-  log "using existing $DATA as is (no data.stamp: not made by this script)"
-elif [[ -d "$DATA" && "$(cat "$STAMP")" == "$want" ]]; then
-  log "reusing dataset $DATA ($want)"
-else
-  rm -rf "${DATA:?}"
-  echo "incomplete" >"$STAMP"
-  log "generating dataset: $want -> $DATA"
-  python3 "$BENCH_DIR/gen.py" "$DATA" --seed "$SEED" --scale "$SCALE" >"$LOGS/gen.out"
-  echo "$want" >"$STAMP"
-fi
-DATA_FILES=$(find "$DATA" -type f | wc -l)
-DATA_BYTES=$(find "$DATA" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }')
-((DATA_FILES > 0)) || die "$DATA holds no files"
-# Read the whole dataset once, so every tool starts with the same (warm) page cache.
-log "warming the page cache: reading $DATA_FILES files, $DATA_BYTES bytes"
-find "$DATA" -type f -exec cat {} + >/dev/null
+dataset "$DATA" "$STAMP"
 
 {
-  echo "date: $(date -u +%FT%TZ)  host: $(uname -srm)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
-  echo "mem: $(free -m | awk '/^Mem:/ { print $2 " MiB" }')  fs(WORKDIR): $(df -T "$WORK" | awk 'NR == 2 { print $2 }')"
+  machine
   echo "followup: $FU"
   echo "restic: $(restic version)  compression: ${RESTIC_COMPRESSION:-auto (default)}"
   echo "openssl: $(openssl version)"
@@ -136,40 +79,11 @@ find "$DATA" -type f -exec cat {} + >/dev/null
 } >"$WORK/env.txt"
 cat "$WORK/env.txt" >&2
 
-# --- helpers ---------------------------------------------------------------------------
-# timed NAME CMD... : run CMD under /usr/bin/time (stdout/stderr -> logs/NAME.out/.err)
-# and set WALL (s), RSS_MB (max RSS, 1 MB = 10^6 bytes), USR, SYS (s). A failing command
-# stops the script, unless ALLOW_FAIL=1: then it returns 1 and leaves the figures "n/a".
-timed() {
-  local name=$1 rc=0 kib
-  shift
-  log "run: $name"
-  /usr/bin/time -f '%e %M %U %S' -o "$LOGS/$name.time" "$@" \
-    >"$LOGS/$name.out" 2>"$LOGS/$name.err" || rc=$?
-  if ((rc != 0)); then
-    tail -n 20 "$LOGS/$name.err" >&2
-    WALL=n/a RSS_MB=n/a USR=n/a SYS=n/a
-    [[ "${ALLOW_FAIL:-0}" == 1 ]] && { log "$name failed (rc=$rc); continuing"; return 1; }
-    die "step $name failed (rc=$rc): $*"
-  fi
-  read -r WALL kib USR SYS < <(tail -n 1 "$LOGS/$name.time")
-  RSS_MB=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }')
-}
-
-# untimed NAME CMD... : run a preparation step (logs/NAME.out/.err); stop if it fails.
-untimed() {
-  local name=$1
-  shift
-  log "run: $name (untimed)"
-  "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err" \
-    || { tail -n 20 "$LOGS/$name.err" >&2; die "step $name failed: $*"; }
-}
-
+# --- helpers (more in lib.sh) ---------------------------------------------------------
 # Table rows are kept in memory with US separators ("read" would merge empty fields
 # between tabs): tool, operation, runs, wall (median), wall min, wall max, RSS (median), bytes.
 ROWS=()
 US=$'\x1f'
-tsv() { local IFS=$'\t'; echo "$*" >>"$WORK/results.tsv"; }
 
 # row TOOL OPERATION BYTES [NOTE] : a single-run step (figures of the last timed step)
 row() {
@@ -177,99 +91,35 @@ row() {
   tsv "$1" "$2" 1 "$WALL" "$RSS_MB" "$USR" "$SYS" "${3:-}" "${4:-}"
 }
 
-# stats DECIMALS VALUE... : "median min max" of the values ("n/a" ones are ignored; all
-# three are n/a when nothing is left). Median: the middle value of the sorted list, or the
-# mean of the two middle values for an even count. The median is printed with DECIMALS
-# decimals, plus one for an even count (the mean of two values may end in 5).
-stats() {
-  local dec=$1
-  shift
-  printf '%s\n' "$@" | awk -v dec="$dec" '$1 != "n/a" && $1 != "" { print }' | sort -g \
-    | awk -v dec="$dec" '{ v[NR] = $1 } END {
-        if (NR == 0) { print "n/a n/a n/a"; exit }
-        if (NR % 2) m = v[(NR + 1) / 2]; else { m = (v[NR / 2] + v[NR / 2 + 1]) / 2; if (dec > 0) dec++ }
-        printf "%." dec "f %s %s\n", m, v[1], v[NR] }'
-}
-
 # Per-run figures of the round-interleaved steps, keyed "STEP:ROUND".
-STEPS=(cp restic followup)
+# (run_row in lib.sh fills RW RR RU RS RB; per_run and step_stats read them by name.)
 declare -A S_TOOL=([cp]=cp [restic]=restic [followup]=followup)
 declare -A S_OP=([cp]="cp -r + sync" [restic]="backup (fresh repo)" [followup]="store ingest (fresh store)")
+# shellcheck disable=SC2034  # RR RU RS RB are read through namerefs (per_run)
 declare -A RW RR RU RS RB
-# run_row STEP ROUND BYTES NOTE : one row per individual run (figures of the last timed step)
-run_row() {
-  local k=$1:$2
-  RW[$k]=$WALL RR[$k]=$RSS_MB RU[$k]=$USR RS[$k]=$SYS RB[$k]=$3
-  tsv "${S_TOOL[$1]}" "${S_OP[$1]}" "$2" "$WALL" "$RSS_MB" "$USR" "$SYS" "$3" "$4"
-}
-# per_run ARRAYNAME STEP : the values of that step, round 1..RUNS, one per line
-per_run() {
-  local -n arr=$1
-  local r
-  for ((r = 1; r <= RUNS; r++)); do echo "${arr[$2:$r]:-n/a}"; done
-}
 # median_row STEP : the median row of a round-interleaved step (table and results.tsv);
-# sets MED_WALL and MED_RSS.
+# sets MED_WALL.
 median_row() {
   local w wmin wmax rss rmin rmax usr sys bytes
-  read -r w wmin wmax < <(stats 2 $(per_run RW "$1"))
-  read -r rss rmin rmax < <(stats 1 $(per_run RR "$1"))
-  read -r usr _ _ < <(stats 2 $(per_run RU "$1"))
-  read -r sys _ _ < <(stats 2 $(per_run RS "$1"))
-  read -r bytes _ _ < <(stats 0 $(per_run RB "$1"))
+  read -r w wmin wmax < <(step_stats RW "$1" 2)
+  read -r rss rmin rmax < <(step_stats RR "$1" 1)
+  read -r usr _ _ < <(step_stats RU "$1" 2)
+  read -r sys _ _ < <(step_stats RS "$1" 2)
+  read -r bytes _ _ < <(step_stats RB "$1" 0)
   ROWS+=("${S_TOOL[$1]}$US${S_OP[$1]}$US$RUNS$US$w$US$wmin$US$wmax$US$rss$US$bytes")
   tsv "${S_TOOL[$1]}" "${S_OP[$1]}" median "$w" "$rss" "$usr" "$sys" "$bytes" \
     "median of $RUNS runs; wall_s min=$wmin max=$wmax; max_rss_mb min=$rmin max=$rmax"
-  MED_WALL=$w MED_RSS=$rss
-}
-
-dir_bytes() { if [[ -e "$1" ]]; then du -sb "$1" | cut -f1; else echo 0; fi; }
-tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }'; }
-
-# json_get FILE KEY : a top-level field of the JSON object printed by a command (the whole
-# output, or else the last line that parses as an object); empty when absent.
-json_get() {
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-obj = None
-try:
-    obj = json.loads(text)
-except ValueError:
-    for line in reversed(text.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-                break
-            except ValueError:
-                pass
-if isinstance(obj, dict) and obj.get(sys.argv[2]) is not None:
-    v = obj[sys.argv[2]]
-    print(json.dumps(v) if isinstance(v, (dict, list)) else v)
-PY
+  MED_WALL=$w
 }
 
 # ingest_note LOGNAME : "files=… bytes=… new_bytes=… chunks=… seconds=…" from its JSON
-ingest_note() {
-  local k v out=""
-  for k in files bytes new_bytes chunks seconds; do
-    v=$(json_get "$LOGS/$1.out" "$k")
-    out+="$k=${v:-n/a} "
-  done
-  echo "${out% }"
-}
+ingest_note() { json_note "$1" files bytes new_bytes chunks seconds; }
 
-# calc EXPR : awk arithmetic on shell-substituted numbers; "n/a" if any operand is n/a.
-calc() { [[ "$1" == *n/a* ]] && { echo n/a; return; }; awk "BEGIN { printf \"%.3f\", $1 }"; }
-ratio() { if [[ "$1" == n/a || "$2" == n/a ]] || awk -v d="$2" 'BEGIN { exit !(d <= 0) }'; then echo n/a; else calc "$1 / $2"; fi; }
+# maxof A B : the larger of two numbers; the other one when one is n/a.
 maxof() { if [[ "$1" == n/a ]]; then echo "$2"; elif [[ "$2" == n/a ]]; then echo "$1"; else awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; fi; }
 
-printf 'tool\toperation\trun\twall_s\tmax_rss_mb\tuser_s\tsys_s\tbytes\tnote\n' >"$WORK/results.tsv"
-
-unset RESTIC_PASSWORD_FILE RESTIC_PASSWORD_COMMAND
-export RESTIC_PASSWORD=bench
-export RESTIC_REPOSITORY=$WORK/restic-repo RESTIC_CACHE_DIR=$WORK/restic-cache
+tsv_header
+restic_env
 
 # --- a-c. BENCH_RUNS rounds of cp+sync, restic backup, followup ingest, interleaved -----
 # Each timed step starts from a fresh target and right after a `sync`, so that no tool
@@ -282,6 +132,7 @@ for ((r = 1; r <= RUNS; r++)); do
   # a. cp -r + sync: the disk's own limit
   rm -rf "${CP_COPY:?}"
   sync
+  # shellcheck disable=SC2016  # $1 and $2 are expanded by sh
   timed "cp-sync.r$r" sh -c 'cp -r "$1" "$2" && sync' sh "$DATA" "$CP_COPY"
   run_row cp "$r" "$(tree_bytes "$CP_COPY")" "bytes = data copied"
   rm -rf "${CP_COPY:?}"
@@ -366,15 +217,9 @@ row followup "store speed (in memory, 1 core)" "$SPEED_BYTES" \
 # --- checks against the issue's targets -------------------------------------------------
 CHECKS=()
 check() {  # check NAME VALUE OP TARGET  (OP: le, ge, lt)
-  local verdict=n/a
-  if [[ "$2" != n/a ]]; then
-    verdict=$(awk -v v="$2" -v t="$4" -v op="$3" 'BEGIN {
-      ok = (op == "le") ? v <= t : (op == "ge") ? v >= t : v < t
-      print ok ? "PASS" : "FAIL" }')
-  fi
   local sym
   case $3 in le) sym="<=" ;; ge) sym=">=" ;; lt) sym="<" ;; esac
-  CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$sym" "$4" "$verdict")")
+  CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$sym" "$4" "$(verdict "$2" "$3" "$4")")")
 }
 
 check "median followup ingest / median restic backup" "$(ratio "$FU_WALL" "$RESTIC_WALL")" le 0.5
@@ -383,40 +228,36 @@ check "chunk_hash_mb_s / openssl sha256 MB/s" "$(ratio "$CH_MBS" "$SSL_MBS")" ge
 check "peak RSS MB, ingest of the dataset (all runs)" "$(maxof "$FU_RSS_MAX" "$FU2_RSS")" lt 100
 check "peak RSS MB, ingest of one big file (${BIG_FILE_GIB} GiB)" "$BIG_RSS" lt 100
 check "no-change ingest: new_bytes / bytes" "$(ratio "${NOCHANGE_NEW:-n/a}" "${NOCHANGE_ALL:-n/a}")" le 0.001
-{
-  printf 'check\tvalue\ttarget\tverdict\n'
-  printf '%s\n' "${CHECKS[@]}"
-} >"$WORK/checks.tsv"
+write_checks
 
 # --- report -------------------------------------------------------------------------------
-commas() { sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/; ta' <<<"$1"; }
 echo
 echo "store ingest benchmark -- dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided"))"
 echo "Page cache not dropped: the dataset is read once before the first step, so caches are warm for all tools alike."
 echo "cp row includes a full sync; restic and followup flush what they write themselves. Every timed step follows a sync."
 echo "cp, restic and followup ran $RUNS times, interleaved round by round; wall s and max RSS MB are medians over the runs."
 echo
-fmt='%-9s %-36s %4s %8s %7s %7s %11s %16s\n'
-printf "$fmt" tool operation runs "wall s" min max "max RSS MB" bytes
-printf "$fmt" --------- ------------------------------------ ---- -------- ------- ------- ----------- ----------------
+trow() { printf '%-9s %-36s %4s %8s %7s %7s %11s %16s\n' "$@"; }
+trow tool operation runs "wall s" min max "max RSS MB" bytes
+trow --------- ------------------------------------ ---- -------- ------- ------- ----------- ----------------
 for r in "${ROWS[@]}"; do
   IFS=$US read -r tool op n wall wmin wmax rss bytes <<<"$r"
-  printf "$fmt" "$tool" "$op" "$n" "$wall" "$wmin" "$wmax" "$rss" "$(commas "$bytes")"
+  trow "$tool" "$op" "$n" "$wall" "$wmin" "$wmax" "$rss" "$(commas "$bytes")"
 done
 echo
 echo "per round (wall s; ratios of the same round):"
-rfmt='%-7s %10s %10s %11s %12s %16s\n'
-printf "$rfmt" round "cp+sync" "restic" "followup" "followup/cp" "followup/restic"
-printf "$rfmt" ------- ---------- ---------- ----------- ------------ ----------------
+rrow() { printf '%-7s %10s %10s %11s %12s %16s\n' "$@"; }
+rrow round "cp+sync" "restic" "followup" "followup/cp" "followup/restic"
+rrow ------- ---------- ---------- ----------- ------------ ----------------
 R_CP=() R_RE=()
 for ((r = 1; r <= RUNS; r++)); do
   rc=$(ratio "${RW[followup:$r]}" "${RW[cp:$r]}")
   rr=$(ratio "${RW[followup:$r]}" "${RW[restic:$r]}")
   R_CP+=("$rc") R_RE+=("$rr")
-  printf "$rfmt" "$r" "${RW[cp:$r]}" "${RW[restic:$r]}" "${RW[followup:$r]}" "$rc" "$rr"
+  rrow "$r" "${RW[cp:$r]}" "${RW[restic:$r]}" "${RW[followup:$r]}" "$rc" "$rr"
 done
-printf "$rfmt" ------- ---------- ---------- ----------- ------------ ----------------
-printf "$rfmt" median "$CP_WALL" "$RESTIC_WALL" "$FU_WALL" "$(ratio "$FU_WALL" "$CP_WALL")" "$(ratio "$FU_WALL" "$RESTIC_WALL")"
+rrow ------- ---------- ---------- ----------- ------------ ----------------
+rrow median "$CP_WALL" "$RESTIC_WALL" "$FU_WALL" "$(ratio "$FU_WALL" "$CP_WALL")" "$(ratio "$FU_WALL" "$RESTIC_WALL")"
 read -r _ rcmin rcmax < <(stats 3 "${R_CP[@]}")
 read -r _ rrmin rrmax < <(stats 3 "${R_RE[@]}")
 echo "(the median line's ratios are median ÷ median, as in the checks; per-round followup/cp min $rcmin max $rcmax, followup/restic min $rrmin max $rrmax)"

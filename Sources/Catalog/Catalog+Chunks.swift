@@ -135,6 +135,23 @@ extension Array {
 
 extension Catalog {
     /// The subset of `ids` the chunk index holds (batched queries, not the whole index).
+    public func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
+        try await read { db in
+            var found: [ChunkID: ChunkLocation] = [:]
+            for batch in Array(Set(ids)).chunked(Catalog.batchSize) {
+                for row in try await db.select().columns("id", "pack", "pack_offset", "chunk_length").from("chunks")
+                    .where("id", .in, SQLGroupExpression(batch.map { SQLBind(Data($0.bytes)) })).all() {
+                    guard let id = ChunkID(bytes: try row.decode(column: "id", as: Data.self)) else { continue }
+                    found[id] = ChunkLocation(
+                        pack: try row.decode(column: "pack", as: String.self),
+                        offset: try row.decode(column: "pack_offset", as: Int64.self),
+                        length: try row.decode(column: "chunk_length", as: Int.self))
+                }
+            }
+            return found
+        }
+    }
+
     public func indexedChunks(among ids: [ChunkID]) async throws -> Set<ChunkID> {
         try await read { db in
             var found = Set<ChunkID>()

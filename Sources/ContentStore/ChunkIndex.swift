@@ -64,6 +64,8 @@ public protocol ChunkIndex: Sendable {
     /// Every indexed chunk id, for deduplication.
     func chunkIDs() async throws -> Set<ChunkID>
     func location(of id: ChunkID) async throws -> ChunkLocation?
+    /// The locations of those of `ids` that are indexed, looked up in a few queries.
+    func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation]
     func packs() async throws -> [PackRecord]
     /// Every row, ordered by pack then offset.
     func entries() async throws -> [IndexEntry]
@@ -75,6 +77,14 @@ public protocol ChunkIndex: Sendable {
 }
 
 extension ChunkIndex {
+    public func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
+        var found: [ChunkID: ChunkLocation] = [:]
+        for id in ids where found[id] == nil {
+            if let location = try await location(of: id) { found[id] = location }
+        }
+        return found
+    }
+
     public func add(pack: PackRecord, entries: [PackFormat.Entry], at time: Date = Date()) async throws {
         var change = IndexChange()
         change.addedPacks = [(pack, entries)]

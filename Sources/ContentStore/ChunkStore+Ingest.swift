@@ -53,37 +53,15 @@ extension ChunkStore {
         let files = scan.files
         let totalBytes = files.reduce(Int64(0)) { $0 + $1.size }
         let session = try await writeSession()
-        let counters = IngestCounters()
-        // Largest first, so a big file does not start last and run alone.
-        let order = files.indices.sorted { files[$0].size > files[$1].size }
-        let workers = max(1, min(concurrency, order.count))
-
-        var manifests = [Manifest?](repeating: nil, count: files.count)
-        try await withThrowingTaskGroup(of: [(Int, Manifest)].self) { group in
-            for _ in 0..<workers {
-                group.addTask {
-                    var reader = ChunkReader(chunker: self.chunker)
-                    var done: [(Int, Manifest)] = []
-                    while let next = counters.claim(below: order.count) {
-                        let i = order[next]
-                        let manifest = try await self.ingestFile(files[i], reader: &reader, session: session) { length in
-                            let bytes = counters.addBytes(Int64(length))
-                            progress?(IngestProgress(files: counters.filesDone, totalFiles: files.count, bytes: bytes, totalBytes: totalBytes))
-                        }
-                        counters.fileDone()
-                        done.append((i, manifest))
-                    }
-                    return done
-                }
-            }
-            for try await done in group {
-                for (i, manifest) in done { manifests[i] = manifest }
-            }
+        let manifests = try await FileChunking.manifests(of: files, chunker: chunker, concurrency: concurrency) { done, bytes in
+            progress?(IngestProgress(files: done, totalFiles: files.count, bytes: bytes, totalBytes: totalBytes))
+        } eachChunk: { chunk, id in
+            try await session.put(chunk, id: id)
         }
         try await session.finish()
         progress?(IngestProgress(files: files.count, totalFiles: files.count, bytes: totalBytes, totalBytes: totalBytes))
 
-        let ingested = zip(files, manifests).map { IngestedFile(file: $0, manifest: $1!) }
+        let ingested = zip(files, manifests).map { IngestedFile(file: $0, manifest: $1) }
         let stats = session.statistics
         let elapsed = ContinuousClock.now - started
         let summary = IngestSummary(
@@ -99,38 +77,4 @@ extension ChunkStore {
         ])
         return (ingested, scan, summary)
     }
-
-    /// Streams one file through the chunker into the session.
-    func ingestFile(
-        _ file: ScannedFile, reader: inout ChunkReader, session: ChunkWriteSession,
-        progress: (Int) -> Void
-    ) async throws -> Manifest {
-        let fd = try FileIO.open(file.absolutePath, O_RDONLY)
-        defer { FileIO.close(fd) }
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        let fileHash = SHA256()
-        var refs: [ChunkRef] = []
-        let size = try await reader.forEachChunk(fd: fd, path: file.absolutePath, fileHash: fileHash) { chunk, id in
-            try await session.put(chunk, id: id)
-            refs.append(ChunkRef(id: id, length: chunk.count))
-            progress(chunk.count)
-        }
-        return Manifest(size: size, fileHash: fileHash.finalize(), chunks: refs)
-    }
-}
-
-/// Work distribution and progress counters shared by the ingest workers.
-private final class IngestCounters: Sendable {
-    private let next = Atomic<Int>(0)
-    private let files = Atomic<Int>(0)
-    private let bytes = Atomic<Int64>(0)
-
-    func claim(below count: Int) -> Int? {
-        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        return i < count ? i : nil
-    }
-
-    func addBytes(_ n: Int64) -> Int64 { bytes.wrappingAdd(n, ordering: .relaxed).newValue }
-    func fileDone() { files.wrappingAdd(1, ordering: .relaxed) }
-    var filesDone: Int { files.load(ordering: .relaxed) }
 }

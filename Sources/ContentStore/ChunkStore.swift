@@ -81,6 +81,24 @@ public final class ChunkStore: Sendable {
     /// The bytes of a chunk, checked against its id.
     public func read(_ id: ChunkID) async throws -> [UInt8] {
         guard let location = try await index.location(of: id) else { throw StoreError.chunkNotFound(id) }
+        return try await read(id, at: location)
+    }
+
+    /// Hands each of `ids`, in order, to `body`, checked against its id: the index is
+    /// asked once per few hundred ids rather than once per chunk (a fetch stream).
+    public func read(_ ids: [ChunkID], each body: (ChunkID, [UInt8]) async throws -> Void) async throws {
+        let batch = 512
+        for start in stride(from: 0, to: ids.count, by: batch) {
+            let slice = ids[start..<min(start + batch, ids.count)]
+            let locations = try await index.locations(of: Array(slice))
+            for id in slice {
+                guard let location = locations[id] else { throw StoreError.chunkNotFound(id) }
+                try await body(id, try await read(id, at: location))
+            }
+        }
+    }
+
+    private func read(_ id: ChunkID, at location: ChunkLocation) async throws -> [UInt8] {
         let bytes = try await blobs.read(location.pack, offset: location.offset, length: location.length)
         guard SHA256.hash(bytes) == id else {
             logger.error("chunk failed its hash check", metadata: ["chunk": "\(id)", "pack": "\(location.pack)"])

@@ -13,7 +13,15 @@ extension APIClient {
 
     /// Uploads one framed batch. Safe to repeat: chunks the server has are skipped there.
     public func uploadChunks(_ frames: [UInt8]) async throws -> UploadResponse {
-        try await sendRaw(.PUT, "/v1/chunks", body: frames)
+        try await sendRaw(.PUT, "/v1/chunks", body: .bytes(ByteBuffer(bytes: frames)), attempts: 3)
+    }
+
+    /// Uploads frames as `frames` produces them, in one streamed request (not retried
+    /// here: the sequence is spent; the caller asks again which chunks are missing).
+    public func uploadChunks<Frames: AsyncSequence & Sendable>(
+        streaming frames: Frames, timeout: Duration = .seconds(600)
+    ) async throws -> UploadResponse where Frames.Element == ByteBuffer {
+        try await sendRaw(.PUT, "/v1/chunks", body: .stream(frames, length: .unknown), attempts: 1, timeout: timeout)
     }
 
     public func commit(client: String, project: String, _ body: CommitRequestBody, idempotencyKey: String = UUID().uuidString) async throws -> CommitResponse {

@@ -121,10 +121,12 @@ public struct APIClient: Sendable {
 
     /// Runs a request, retrying a dropped connection up to `attempts` times in all,
     /// and decodes the JSON answer or the API's error body.
-    private func execute<Response: Decodable>(_ request: HTTPClientRequest, attempts: Int) async throws -> Response {
+    private func execute<Response: Decodable>(
+        _ request: HTTPClientRequest, attempts: Int, timeout: Duration? = nil
+    ) async throws -> Response {
         for attempt in 1...attempts {
             do {
-                let response = try await http.execute(request, timeout: .init(timeout))
+                let response = try await http.execute(request, timeout: .init(timeout ?? self.timeout))
                 let bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
                 return try decode(status: Int(response.status.code), body: Data(bytes.readableBytesView))
             } catch let error as RemoteError {
@@ -140,13 +142,15 @@ public struct APIClient: Sendable {
     }
 
     /// A binary body (a framed chunk stream); PUT is idempotent, so a dropped connection is retried.
-    func sendRaw<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: [UInt8]) async throws -> Response {
+    func sendRaw<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body, attempts: Int, timeout: Duration? = nil
+    ) async throws -> Response {
         var request = HTTPClientRequest(url: endpoint.url + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        return try await execute(request, attempts: 3)
+        request.body = body
+        return try await execute(request, attempts: attempts, timeout: timeout ?? self.timeout)
     }
 
     /// A POST with a JSON body whose answer is a binary stream, read as it arrives

@@ -2,6 +2,7 @@ import ContentStore
 import Foundation
 import Logging
 import SyncProtocol
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,10 +36,12 @@ public struct Pusher: Sendable {
     public let chunker: Chunker
     let logger: Logger
 
-    /// Frames are sent in batches of about this many bytes: bounded memory, and a
-    /// broken connection costs at most one batch.
-    static let batchBytes = 8 << 20
+    /// Frames go in streamed requests of up to this many bytes: a broken connection costs
+    /// at most one (what arrived before the break is kept by the server), and each
+    /// request seals a few large packs rather than many small ones.
+    static let requestBytes: Int64 = 256 << 20
     static let idsPerRequest = 50_000
+    static let uploadAttempts = 3
     static let emptyHash = ChunkDigest(bytes: SHA256.hash([]).bytes)!
 
     public init(api: APIClient, chunker: Chunker, logger: Logger) {
@@ -62,57 +65,58 @@ public struct Pusher: Sendable {
         let scanned = scan.files.filter { !$0.path.hasPrefix(SyncState.directoryName + "/") }
         let total = scanned.reduce(Int64(0)) { $0 + $1.size }
 
-        // 1. Chunk and hash every file (content is read again only for missing chunks).
-        var reader = ChunkReader(chunker: chunker)
-        var local: [LocalFile] = []
-        var done: Int64 = 0
-        for file in scanned {
-            let fd = open(file.absolutePath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw RemoteError.badResponse("cannot read \(file.path): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            let fileHash = SHA256()
-            var refs: [ChunkRef] = []
-            _ = try await reader.forEachChunk(fd: fd, path: file.absolutePath, fileHash: fileHash) { chunk, id in
-                refs.append(ChunkRef(id: id, length: chunk.count))
-            }
-            local.append(LocalFile(scanned: file, sha256: fileHash.finalize(), chunks: refs))
-            done += file.size
-            progress?(done / 2, total)
+        // 1. Chunk and hash every file, on every core (content is read again only for
+        //    missing chunks, from the page cache).
+        let manifests = try await FileChunking.manifests(of: scanned, chunker: chunker) { _, bytes in
+            progress?(bytes / 2, total)
         }
+        let local = zip(scanned, manifests).map { LocalFile(scanned: $0, sha256: $1.fileHash, chunks: $1.chunks) }
 
         // 2. Which chunks does the server lack?
         var sizes: [ChunkID: Int] = [:]
         for file in local { for chunk in file.chunks { sizes[chunk.id] = chunk.length } }
-        var missing = Set<ChunkID>()
-        let unique = Array(sizes.keys)
-        for start in stride(from: 0, to: unique.count, by: Self.idsPerRequest) {
-            let batch = unique[start..<min(start + Self.idsPerRequest, unique.count)].map { ChunkDigest(bytes: $0.bytes)! }
-            for id in try await api.missingChunks(batch) { missing.insert(ChunkID(bytes: id.bytes)!) }
-        }
+        var missing = try await missingChunks(Array(sizes.keys))
         let missingBytes = missing.reduce(Int64(0)) { $0 + Int64(sizes[$1] ?? 0) }
 
-        // 3. Upload the missing chunks, re-read from the files, in bounded batches.
-        var frames: [UInt8] = []
-        var sent = Set<ChunkID>()
-        var uploaded: Int64 = 0
-        func flush() async throws {
-            guard !frames.isEmpty else { return }
-            _ = try await api.uploadChunks(frames)
-            frames.removeAll(keepingCapacity: true)
-        }
-        for file in local where file.chunks.contains(where: { missing.contains($0.id) && !sent.contains($0.id) }) {
-            let fd = open(file.scanned.absolutePath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw RemoteError.badResponse("cannot read \(file.scanned.path)") }
-            defer { close(fd) }
-            _ = try await reader.forEachChunk(fd: fd, path: file.scanned.absolutePath) { chunk, id in
-                guard missing.contains(id), sent.insert(id).inserted else { return }
-                try FrameEncoder.append(id: ChunkDigest(bytes: id.bytes)!, bytes: chunk, to: &frames)
-                uploaded += Int64(chunk.count)
-                progress?(total / 2 + (missingBytes > 0 ? uploaded * (total / 2) / missingBytes : 0), total)
-                if frames.count >= Self.batchBytes { try await flush() }
+        // 3. Upload them, streamed from the files; after a broken connection, ask again
+        //    and send only what still is missing.
+        let uploaded = Counter()
+        let paths = local.map(\.scanned.absolutePath)
+        for attempt in 1...Self.uploadAttempts where !missing.isEmpty {
+            var items: [UploadFrames.Item] = []
+            var queued = Set<ChunkID>()
+            for (index, file) in local.enumerated() {
+                var offset: Int64 = 0
+                for chunk in file.chunks {
+                    if missing.contains(chunk.id) && queued.insert(chunk.id).inserted {
+                        items.append(UploadFrames.Item(file: index, offset: offset, chunk: chunk))
+                    }
+                    offset += Int64(chunk.length)
+                }
+            }
+            do {
+                var start = items.startIndex
+                while start < items.endIndex {
+                    var end = start
+                    var bytes: Int64 = 0
+                    while end < items.endIndex && (end == start || bytes + Int64(items[end].chunk.length) <= Self.requestBytes) {
+                        bytes += Int64(items[end].chunk.length)
+                        end += 1
+                    }
+                    let frames = UploadFrames(paths: paths, items: items[start..<end]) { length in
+                        let done = uploaded.add(Int64(length))
+                        progress?(total / 2 + (missingBytes > 0 ? min(done, missingBytes) * (total / 2) / missingBytes : 0), total)
+                    }
+                    _ = try await api.uploadChunks(streaming: frames)
+                    start = end
+                }
+                missing = []
+            } catch let error as RemoteError {
+                guard case .transport = error, attempt < Self.uploadAttempts else { throw error }
+                logger.info("upload interrupted, resuming", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                missing = try await missingChunks(Array(missing))
             }
         }
-        try await flush()
 
         // 4. Commit: every local file and empty folder (unchanged ones create nothing),
         // and deletions. A folder entry that now has content goes even with --no-delete:
@@ -144,9 +148,26 @@ public struct Pusher: Sendable {
         let result = try await api.commit(client: client, project: project, body)
         progress?(total, total)
         let allBytes = local.reduce(Int64(0)) { $0 + $1.scanned.size }
-        logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(uploaded)"])
+        logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])
         return PushSummary(
-            files: local.count, bytes: allBytes, uploadedBytes: uploaded, deduplicatedBytes: allBytes - uploaded,
+            files: local.count, bytes: allBytes, uploadedBytes: missingBytes, deduplicatedBytes: allBytes - missingBytes,
             written: result.written.count, deleted: result.deleted.count, unchanged: result.unchanged.count, commit: result.cursor)
     }
+
+    /// The ids among `ids` the server does not have, asked in bounded requests.
+    private func missingChunks(_ ids: [ChunkID]) async throws -> Set<ChunkID> {
+        var missing = Set<ChunkID>()
+        for start in stride(from: 0, to: ids.count, by: Self.idsPerRequest) {
+            let batch = ids[start..<min(start + Self.idsPerRequest, ids.count)].map { ChunkDigest(bytes: $0.bytes)! }
+            for id in try await api.missingChunks(batch) { missing.insert(ChunkID(bytes: id.bytes)!) }
+        }
+        return missing
+    }
+}
+
+/// Bytes handed to the connection so far, from the upload's body producer.
+private final class Counter: Sendable {
+    private let value = Atomic<Int64>(0)
+
+    func add(_ n: Int64) -> Int64 { value.wrappingAdd(n, ordering: .relaxed).newValue }
 }

@@ -1,5 +1,6 @@
 import ContentStore
 import Foundation
+import NIOCore
 import SyncProtocol
 import Testing
 @testable import SyncClient
@@ -59,6 +60,44 @@ struct PusherTests {
             #expect(second.written == 1 && second.deleted == 1)
             let after = try await server.api(server.staffToken).files(client: "acme", project: "site").map(\.path)
             #expect(after.sorted() == ["drafts/later/plan.txt", "readme.txt"])
+        }
+    }
+
+    /// A body that sends some frames, then fails as a dropped connection would.
+    struct BrokenFrames: AsyncSequence, Sendable {
+        let pieces: [[UInt8]]
+
+        struct Cut: Error {}
+
+        func makeAsyncIterator() -> Iterator { Iterator(pieces: pieces) }
+
+        struct Iterator: AsyncIteratorProtocol {
+            var pieces: [[UInt8]]
+
+            mutating func next() async throws -> ByteBuffer? {
+                guard !pieces.isEmpty else { throw Cut() }
+                try await Task.sleep(for: .milliseconds(20))
+                return ByteBuffer(bytes: pieces.removeFirst())
+            }
+        }
+    }
+
+    @Test("an upload cut off mid-stream keeps the chunks that arrived: a retry sends only the rest")
+    func resumableUpload() async throws {
+        try await LiveServer.run { server in
+            let chunks = (1...3).map { TestTree.bytes(100_000, seed: UInt64($0)) }
+            let ids = chunks.map { ChunkDigest(bytes: SHA256.hash($0).bytes)! }
+            let api = try server.api(server.staffToken)
+            let frames = try zip(ids, chunks).prefix(2).map { try FrameEncoder.encode(id: $0, bytes: $1) }
+            await #expect(throws: (any Error).self) {
+                _ = try await api.uploadChunks(streaming: BrokenFrames(pieces: frames))
+            }
+            var missing = try await api.missingChunks(ids)
+            for _ in 0..<50 where missing.count > 1 {
+                try await Task.sleep(for: .milliseconds(100))       // the server seals what arrived
+                missing = try await api.missingChunks(ids)
+            }
+            #expect(missing == [ids[2]])
         }
     }
 }

@@ -94,8 +94,7 @@ struct ChunkController {
             status: .ok,
             headers: [.contentType: "application/octet-stream"],
             body: ResponseBody { writer in
-                for id in ids {
-                    let chunk = try await store.read(id)
+                try await store.read(ids) { id, chunk in
                     let deflated = compress ? ChunkCompression.compress(chunk) : nil
                     let body = deflated ?? chunk
                     var buffer = ByteBuffer()

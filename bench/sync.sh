@@ -1,0 +1,540 @@
+#!/usr/bin/env bash
+# bench/sync.sh [WORKDIR] -- benchmark of `followup push` and `followup pull` against
+# restic (push) and an rsync daemon on 127.0.0.1 (pull), in the same run.
+#
+# The bench/gen.py dataset is generated once into WORKDIR/pristine. Each of BENCH_RUNS
+# rounds then works on a fresh copy of it, WORKDIR/data (`cp -a`, untimed): the staff
+# folder that `followup push` uploads and that the rsync daemon serves as module `data`.
+# One round, every timed step right after a `sync` (peer first, then followup):
+#   1. restic backup of data into a fresh repo (`restic init` untimed)
+#      followup push of data into a fresh server (storage, client, tokens, project untimed)
+#   2. initial pull into empty folders: rsync -a --delete --stats rsync://.../data/ vs
+#      followup pull --client bench; then both trees are compared with data (diff -r)
+#   3. no-op pull: the same two commands again, nothing changed
+#   4. bench/mutate.py on data (untimed); restic backup (same repo) and followup push
+#      again; rsync and followup pull again; trees compared
+#   5. bench/rename.py on data (untimed); restic backup and followup push again; rsync
+#      and followup pull again; trees compared
+# then prints Markdown tables (median (min-max) wall time, bytes and peak RSS per step,
+# ratios followup/peer and the issue's goals with PASS/FAIL). Ratios are median ÷ median;
+# the range after them is the per-round ratios'. Exit status is 0 even when a goal is
+# missed; 1 when a pulled tree differs from data (after printing the report); other
+# non-zero values when a command itself fails.
+#
+# Every timed step runs under /usr/bin/time -f '%e %M %U %S' (client process only: the
+# followup server's peak RSS is read from /proc at the end of each round). Logs:
+# WORKDIR/logs/, one row per run plus medians: WORKDIR/results.tsv, the tables' rows:
+# WORKDIR/summary.tsv, checks: WORKDIR/checks.tsv, all of it: WORKDIR/results.json,
+# machine: WORKDIR/env.txt. Only known subpaths of WORKDIR are deleted.
+#
+# Environment:
+#   FOLLOWUP_BIN      use this binary instead of `swift build -c release --product followup`
+#   BENCH_RUNS        rounds (default 3)
+#   BENCH_SCALE       gen.py --scale (default 1)     BENCH_SEED  gen.py --seed (default 42)
+#   BENCH_PORT        followup server port (default: a free port, new each round)
+#   BENCH_RSYNC_PORT  rsync daemon port (default: a free port)
+#   BENCH_DROP_CACHES 1: also drop the page cache before every timed step (root only)
+#   BENCH_CLEANUP     1: delete the copies, pulls, server storage and restic repo at the end
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$BENCH_DIR/lib.sh"  # sets ROOT, the project root
+
+bench_args sync.sh "<project root>/bench-work/sync" "$@"
+set_workdir "${1:-$ROOT/bench-work/sync}" "; $ROOT/bench-work belongs to ingest.sh" "$ROOT/bench-work"
+
+bench_env 3
+for v in BENCH_PORT BENCH_RSYNC_PORT; do
+  [[ -z "${!v:-}" || "${!v}" =~ ^[1-9][0-9]{0,4}$ ]] || die "$v must be a port number, got '${!v}'"
+done
+DROP_CACHES=${BENCH_DROP_CACHES:-0}
+if [[ "$DROP_CACHES" == 1 ]] && ! { [[ $(id -u) -eq 0 ]] && sync && echo 3 2>/dev/null >/proc/sys/vm/drop_caches; }; then
+  log "BENCH_DROP_CACHES=1 needs root and a writable /proc/sys/vm/drop_caches: the page cache stays warm"
+  DROP_CACHES=0
+fi
+
+PRISTINE=$WORK/pristine
+STAMP=$WORK/pristine.stamp
+DATA=$WORK/data
+SERVER=$WORK/server
+PULL_FU=$WORK/pull-fu
+PULL_RS=$WORK/pull-rsync
+PROJECT=data          # followup pull writes the project into PULL_FU/$PROJECT
+CLIENT=bench
+
+# --- background processes: started by this script, stopped by their PID -----------------
+SERVER_PID="" RSYNCD_PID=""
+stop_pid() {  # stop_pid PID
+  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() { stop_pid "$SERVER_PID"; SERVER_PID=""; stop_pid "$RSYNCD_PID"; RSYNCD_PID=""; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- tools (installed with apt-get when missing) and the followup binary ------------------
+install_missing python3 rsync restic diff=diffutils
+find_followup
+# The run depends on the project's configuration only: FOLLOWUP_* variables (server,
+# token, config, chunking, ...) of the calling shell are dropped; servers and tokens are
+# passed as flags.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^FOLLOWUP_' || true)
+CFG=()
+[[ -f "$ROOT/config/followup.yaml" ]] && CFG=(--config "$ROOT/config/followup.yaml")
+# A binary without `pull` (still being written) runs everything else; its pull rows are n/a.
+HAVE_PULL=0
+[[ "$("$FU" pull --help 2>/dev/null || true)" == *"USAGE: followup pull"* ]] && HAVE_PULL=1
+
+# --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
+rm -rf "${LOGS:?}" "${DATA:?}" "${SERVER:?}" "${PULL_FU:?}" "${PULL_RS:?}" \
+       "$WORK/restic-repo" "$WORK/restic-cache" "$WORK/rsyncd.conf" \
+       "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
+mkdir -p "$LOGS"
+
+# --- dataset: WORKDIR/pristine, (re)generated when absent or made with other parameters --
+# WORKDIR/pristine.stamp records the gen.py parameters; no stamp = a tree the user put
+# there (it must look like a gen.py tree for mutate.py and rename.py).
+dataset "$PRISTINE" "$STAMP"
+
+# --- helpers (more in lib.sh) ---------------------------------------------------------
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# settle: flush dirty pages before a timed step; with BENCH_DROP_CACHES=1 (as root, and
+# when the kernel lets us) also drop the page cache, so every step reads from disk.
+settle() {
+  sync
+  if [[ "$DROP_CACHES" == 1 ]]; then
+    echo 3 >/proc/sys/vm/drop_caches || die "could not drop the page cache (BENCH_DROP_CACHES=1)"
+  fi
+}
+
+# rsync_stat LOGNAME LABEL : a number from rsync --stats ("Total bytes received: 1,234")
+rsync_stat() { sed -n "s/^$2: *\([0-9,.]*\).*/\1/p" "$LOGS/$1.out" | tr -dc '0-9'; }
+
+# symbol OP : the sign of a check's operator (le, ge, lt)
+symbol() { case $1 in le) echo "≤" ;; ge) echo "≥" ;; lt) echo "<" ;; *) echo "" ;; esac; }
+
+# --- steps: per-run figures keyed "STEP:ROUND" ------------------------------------------
+declare -A S_TOOL=(
+  [restic-backup]=restic [fu-push]=followup
+  [rsync-pull]=rsync [fu-pull]=followup
+  [rsync-noop]=rsync [fu-noop]=followup
+  [restic-mutate]=restic [fu-push-mutate]=followup
+  [rsync-mutate]=rsync [fu-mutate]=followup
+  [restic-rename]=restic [fu-push-rename]=followup
+  [rsync-rename]=rsync [fu-rename]=followup)
+declare -A S_OP=(
+  [restic-backup]="backup (fresh repo)" [fu-push]="push (fresh server)"
+  [rsync-pull]="daemon pull, initial" [fu-pull]="pull, initial"
+  [rsync-noop]="daemon pull, no-op" [fu-noop]="pull, no-op"
+  [restic-mutate]="backup after mutate.py" [fu-push-mutate]="push after mutate.py"
+  [rsync-mutate]="daemon pull after mutate.py" [fu-mutate]="pull after mutate.py"
+  [restic-rename]="backup after rename.py" [fu-push-rename]="push after rename.py"
+  [rsync-rename]="daemon pull after rename.py" [fu-rename]="pull after rename.py")
+STEP_ORDER=(restic-backup fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate fu-push-mutate
+            rsync-mutate fu-mutate restic-rename fu-push-rename rsync-rename fu-rename)
+declare -A RW RR RU RS RB TREE SERVER_HWM
+
+tsv_header
+
+# skip_row STEP ROUND WHY : a step that could not run (followup without `pull`)
+# shellcheck disable=SC2034  # RW ... RB are read through namerefs (per_run, round_ratios)
+skip_row() {
+  local k=$1:$2
+  RW[$k]=n/a RR[$k]=n/a RU[$k]=n/a RS[$k]=n/a RB[$k]=n/a
+  tsv "${S_TOOL[$1]}" "${S_OP[$1]}" "$2" n/a n/a n/a n/a "" "$3"
+}
+
+# --- step bodies ------------------------------------------------------------------------
+restic_env
+unset ALLOW_FAIL  # every timed step must succeed here (see timed in lib.sh)
+
+restic_step() {  # restic_step STEP ROUND : restic backup of data; bytes = repo growth
+  local before
+  before=$(dir_bytes "$RESTIC_REPOSITORY")
+  settle
+  timed "$1.r$2" restic backup "$DATA"
+  run_row "$1" "$2" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" \
+    "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
+}
+
+push_step() {  # push_step STEP ROUND : followup push of data; bytes = uploaded_bytes
+  settle
+  timed "$1.r$2" "$FU" push "$DATA" "$CLIENT/$PROJECT" --server "$URL" --token "$STAFF_TOKEN" --json
+  local up
+  up=$(json_get "$LOGS/$1.r$2.out" uploaded_bytes)
+  [[ -n "$up" ]] || log "warning: no uploaded_bytes in the JSON of $1.r$2"
+  run_row "$1" "$2" "${up:-n/a}" \
+    "$(json_note "$1.r$2" files written deleted unchanged uploaded_bytes deduplicated_bytes commit)"
+}
+
+rsync_step() {  # rsync_step STEP ROUND : rsync daemon pull; bytes = Total bytes received
+  settle
+  timed "$1.r$2" rsync -a --delete --stats "rsync://127.0.0.1:$RSYNC_PORT/data/" "$PULL_RS/"
+  local got sent files
+  got=$(rsync_stat "$1.r$2" "Total bytes received")
+  sent=$(rsync_stat "$1.r$2" "Total bytes sent")
+  files=$(rsync_stat "$1.r$2" "Number of regular files transferred")
+  [[ -n "$got" ]] || die "no 'Total bytes received' in $LOGS/$1.r$2.out"
+  run_row "$1" "$2" "$got" "received=$got sent=${sent:-n/a} files_transferred=${files:-n/a}"
+}
+
+pull_step() {  # pull_step STEP ROUND : followup pull; bytes = fetched_bytes
+  if ((!HAVE_PULL)); then skip_row "$1" "$2" "followup pull: not in this binary"; return; fi
+  settle
+  timed "$1.r$2" "$FU" pull "$PULL_FU" --client "$CLIENT" --server "$URL" --token "$CLIENT_TOKEN" --json
+  local got
+  got=$(json_get "$LOGS/$1.r$2.out" fetched_bytes)
+  [[ -n "$got" ]] || log "warning: no fetched_bytes in the JSON of $1.r$2"
+  run_row "$1" "$2" "${got:-n/a}" \
+    "$(json_note "$1.r$2" files_written files_deleted fetched_bytes transferred_bytes reused_bytes conflicts cursor)"
+}
+
+# trees STAGE ROUND : compare both pulled trees with data (diff -r: contents, names,
+# empty directories); results in TREE[rsync|followup:STAGE:ROUND] = same | DIFFERENT | n/a
+trees() {
+  local out=$LOGS/diff-rsync-$1.r$2.out
+  if diff -r -q "$DATA" "$PULL_RS" >"$out" 2>&1; then TREE[rsync:$1:$2]=same
+  else TREE[rsync:$1:$2]=DIFFERENT; log "warning: rsync tree differs from data after $1 (round $2): $out"; fi
+  if ((!HAVE_PULL)); then TREE[followup:$1:$2]=n/a; return; fi
+  out=$LOGS/diff-followup-$1.r$2.out
+  if diff -r -q "$DATA" "$PULL_FU/$PROJECT" >"$out" 2>&1; then TREE[followup:$1:$2]=same
+  else TREE[followup:$1:$2]=DIFFERENT; log "warning: followup tree differs from data after $1 (round $2): $out"; fi
+}
+
+# start_server ROUND : fresh storage (admin init), `serve` on a free port, then a client,
+# a staff and a client token and the project, all untimed. Sets URL and the tokens.
+start_server() {
+  local r=$1 port i
+  rm -rf "${SERVER:?}"
+  untimed "fu-admin-init.r$r" "$FU" admin init "${CFG[@]}" --storage "$SERVER" --json
+  ADMIN_TOKEN=$(json_get "$LOGS/fu-admin-init.r$r.out" token)
+  [[ -n "$ADMIN_TOKEN" ]] || die "no admin token in $LOGS/fu-admin-init.r$r.out"
+  port=${BENCH_PORT:-$(free_port)}
+  URL=http://127.0.0.1:$port
+  log "starting followup serve on $URL (round $r)"
+  "$FU" serve "${CFG[@]}" --storage "$SERVER" --host 127.0.0.1 --port "$port" \
+    >"$LOGS/serve.r$r.out" 2>"$LOGS/serve.r$r.err" &
+  SERVER_PID=$!
+  for ((i = 0; i < 300; i++)); do  # up to ~30 s
+    kill -0 "$SERVER_PID" 2>/dev/null \
+      || { tail -n 20 "$LOGS/serve.r$r.err" >&2; die "followup serve exited (port $port busy?): see $LOGS/serve.r$r.err"; }
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+      "$URL/healthz" 2>/dev/null && break
+    sleep 0.1
+  done
+  ((i < 300)) || die "followup serve (pid $SERVER_PID) not answering on $URL/healthz"
+  untimed "fu-client-add.r$r" "$FU" admin client add "$CLIENT" --name Bench \
+    --server "$URL" --token "$ADMIN_TOKEN" --json
+  untimed "fu-token-staff.r$r" "$FU" admin token create --name staff --role staff \
+    "${CFG[@]}" --storage "$SERVER" --json
+  STAFF_TOKEN=$(json_get "$LOGS/fu-token-staff.r$r.out" token)
+  untimed "fu-token-client.r$r" "$FU" admin token create --name "$CLIENT" --role client --client "$CLIENT" \
+    "${CFG[@]}" --storage "$SERVER" --json
+  CLIENT_TOKEN=$(json_get "$LOGS/fu-token-client.r$r.out" token)
+  [[ -n "$STAFF_TOKEN" && -n "$CLIENT_TOKEN" ]] || die "token create printed no token (see $LOGS/fu-token-*.r$r.out)"
+  untimed "fu-project-create.r$r" "$FU" project create "$CLIENT/$PROJECT" --title Data \
+    --server "$URL" --token "$STAFF_TOKEN" --json
+}
+
+# stop_server ROUND : record the server's peak RSS (VmHWM, decimal MB) and stop it.
+stop_server() {
+  local hwm=n/a
+  if [[ -n "$SERVER_PID" && -r /proc/$SERVER_PID/status ]]; then
+    hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 * 1024 / 1e6 }' "/proc/$SERVER_PID/status")
+  fi
+  SERVER_HWM[$1]=${hwm:-n/a}
+  stop_pid "$SERVER_PID"
+  SERVER_PID=""
+  tsv followup "server peak RSS over the round (VmHWM)" "$1" "" "${SERVER_HWM[$1]}" "" "" "" "read from /proc before stopping the server"
+}
+
+# --- rsync daemon on 127.0.0.1: module `data` = WORKDIR/data, read only, current user --
+RSYNC_PORT=${BENCH_RSYNC_PORT:-$(free_port)}
+cat >"$WORK/rsyncd.conf" <<EOF
+# written by bench/sync.sh
+address = 127.0.0.1
+port = $RSYNC_PORT
+use chroot = no
+uid = $(id -u)
+gid = $(id -g)
+log file = $LOGS/rsyncd.log
+[data]
+    path = $DATA
+    read only = yes
+    numeric ids = yes
+EOF
+mkdir -p "$DATA"  # the module's path must exist when the daemon starts; refilled each round
+rsync --daemon --no-detach --config="$WORK/rsyncd.conf" --port="$RSYNC_PORT" \
+  >"$LOGS/rsyncd.out" 2>&1 &
+RSYNCD_PID=$!
+for ((i = 0; i < 100; i++)); do  # up to ~20 s
+  kill -0 "$RSYNCD_PID" 2>/dev/null || die "rsync daemon exited (port $RSYNC_PORT busy?): see $LOGS/rsyncd.log"
+  rsync --list-only "rsync://127.0.0.1:$RSYNC_PORT/" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+((i < 100)) || die "rsync daemon (pid $RSYNCD_PID) not answering on port $RSYNC_PORT"
+log "rsync daemon pid $RSYNCD_PID on 127.0.0.1:$RSYNC_PORT"
+
+case "$DROP_CACHES" in
+  1) CACHE_NOTE="dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every timed step" ;;
+  *) CACHE_NOTE="not dropped: the dataset is read once at the start and every round's copy is fresh in memory, so all tools read from a warm cache; every timed step follows a sync" ;;
+esac
+{
+  machine
+  echo "followup: $FU  (pull: $( ((HAVE_PULL)) && echo yes || echo 'no: pull rows are n/a'))  config: ${CFG[1]:-built-in defaults}"
+  echo "restic: $(restic version)  compression: ${RESTIC_COMPRESSION:-auto (default)}"
+  echo "rsync: $(rsync --version | head -n 1)  daemon on 127.0.0.1:$RSYNC_PORT"
+  echo "dataset: $PRISTINE  $([[ -f "$STAMP" ]] && cat "$STAMP")  files=$DATA_FILES bytes=$DATA_BYTES"
+  echo "page cache: $CACHE_NOTE"
+  echo "runs: $RUNS rounds; in each, peer then followup for every step; medians reported"
+} >"$WORK/env.txt"
+cat "$WORK/env.txt" >&2
+((HAVE_PULL)) || log "warning: $FU has no 'pull' command: the followup pull steps are skipped (n/a)"
+
+# --- the rounds -------------------------------------------------------------------------
+for ((r = 1; r <= RUNS; r++)); do
+  log "round $r/$RUNS"
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}"
+  untimed "copy.r$r" cp -a "$PRISTINE" "$DATA"
+  mkdir -p "$PULL_FU" "$PULL_RS"
+
+  # 1. backup / push of the whole folder into fresh targets
+  rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
+  untimed "restic-init.r$r" restic init
+  restic_step restic-backup "$r"
+  start_server "$r"
+  push_step fu-push "$r"
+
+  # 2. initial pull into empty folders
+  rsync_step rsync-pull "$r"
+  pull_step fu-pull "$r"
+  trees initial "$r"
+
+  # 3. nothing changed
+  rsync_step rsync-noop "$r"
+  pull_step fu-noop "$r"
+
+  # 4. edits (mutate.py), then backup / push, then pulls
+  untimed "mutate.r$r" python3 "$BENCH_DIR/mutate.py" "$DATA" --seed 7
+  restic_step restic-mutate "$r"
+  push_step fu-push-mutate "$r"
+  rsync_step rsync-mutate "$r"
+  pull_step fu-mutate "$r"
+  trees mutate "$r"
+
+  # 5. renames and moves (rename.py), then backup / push, then pulls
+  untimed "rename.r$r" python3 "$BENCH_DIR/rename.py" "$DATA" --seed 9 --files 200
+  restic_step restic-rename "$r"
+  push_step fu-push-rename "$r"
+  rsync_step rsync-rename "$r"
+  pull_step fu-rename "$r"
+  trees rename "$r"
+
+  stop_server "$r"
+done
+stop_pid "$RSYNCD_PID"
+RSYNCD_PID=""
+MUTATED=$(sed -n 's/^bytes_changed=//p' "$LOGS/mutate.r1.out")
+RENAMED=$(sed -n 's/.*files_with_new_path=\([0-9]*\) bytes_with_new_path=\([0-9]*\).*/\1 files, \2 bytes/p' "$LOGS/rename.r1.out")
+
+# --- medians ----------------------------------------------------------------------------
+declare -A MW MWMIN MWMAX MR MRMIN MRMAX MB MBMIN MBMAX
+for s in "${STEP_ORDER[@]}"; do
+  read -r med lo hi < <(step_stats RW "$s" 2); MW[$s]=$med MWMIN[$s]=$lo MWMAX[$s]=$hi
+  read -r med lo hi < <(step_stats RR "$s" 1); MR[$s]=$med MRMIN[$s]=$lo MRMAX[$s]=$hi
+  read -r med lo hi < <(step_stats RB "$s" 0); MB[$s]=$med MBMIN[$s]=$lo MBMAX[$s]=$hi
+  read -r usr _ _ < <(step_stats RU "$s" 2)
+  read -r sys _ _ < <(step_stats RS "$s" 2)
+  tsv "${S_TOOL[$s]}" "${S_OP[$s]}" median "${MW[$s]}" "${MR[$s]}" "$usr" "$sys" "${MB[$s]}" \
+    "median of $RUNS runs; wall_s min=${MWMIN[$s]} max=${MWMAX[$s]}; max_rss_mb min=${MRMIN[$s]} max=${MRMAX[$s]}; bytes min=${MBMIN[$s]} max=${MBMAX[$s]}"
+done
+read -r HWM HWMMIN HWMMAX < <(stats 1 "${SERVER_HWM[@]}")
+tsv followup "server peak RSS over the round (VmHWM)" median "" "$HWM" "" "" "" "median of $RUNS rounds; min=$HWMMIN max=$HWMMAX"
+
+# --- the tables' rows (summary.tsv) and the checks (checks.tsv) --------------------------
+# A pair: label | followup step | peer step | peer | wall goal (op target) | bytes goal | bytes meaning
+PAIRS=(
+  "push into a fresh server|fu-push|restic-backup|restic backup, fresh repo|le 0.5||uploaded_bytes vs repo growth"
+  "initial pull, empty folder|fu-pull|rsync-pull|rsync daemon pull|||fetched_bytes vs bytes received"
+  "no-op pull|fu-noop|rsync-noop|rsync daemon pull|le 0.2||fetched_bytes vs bytes received"
+  "push after mutate.py|fu-push-mutate|restic-mutate|restic backup, same repo|||uploaded_bytes vs repo growth"
+  "pull after mutate.py|fu-mutate|rsync-mutate|rsync daemon pull|le 1.0|le 2.0|fetched_bytes vs bytes received"
+  "push after rename.py|fu-push-rename|restic-rename|restic backup, same repo|||uploaded_bytes vs repo growth"
+  "pull after rename.py|fu-rename|rsync-rename|rsync daemon pull||le 0.05|fetched_bytes vs bytes received"
+)
+range() {  # range MED MIN MAX : "MED (MIN–MAX)"; "MED" when all are equal; n/a
+  if [[ "$1" == n/a ]]; then echo n/a
+  elif awk -v a="${1//,/}" -v b="${2//,/}" -v c="${3//,/}" 'BEGIN { exit !(a == b && b == c) }'; then echo "$1"
+  else echo "$1 ($2–$3)"; fi
+}
+# round_ratios ARRAYNAME FU PEER : "min max" of the per-round ratios
+round_ratios() {
+  local -n a=$1
+  local r out=()
+  for ((r = 1; r <= RUNS; r++)); do out+=("$(ratio "${a[$2:$r]:-n/a}" "${a[$3:$r]:-n/a}")"); done
+  local _m lo hi
+  read -r _m lo hi < <(stats 3 "${out[@]}")
+  echo "$lo $hi"
+}
+CHECKS=()
+check() {  # check NAME VALUE OP TARGET : adds a check and sets VERDICT
+  VERDICT=$(verdict "$2" "$3" "$4")
+  CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$(symbol "$3")" "$4" "$VERDICT")")
+}
+printf 'table\tstep\tpeer\tfollowup\tfollowup_min\tfollowup_max\tpeer_value\tpeer_min\tpeer_max\tratio\tratio_min\tratio_max\tgoal\tverdict\n' >"$WORK/summary.tsv"
+summary() { local IFS=$'\t'; echo "$*" >>"$WORK/summary.tsv"; }
+WALL_MD=() BYTES_MD=() RSS_MD=()
+for p in "${PAIRS[@]}"; do
+  IFS='|' read -r label fu peer peer_name wgoal bgoal bmeaning <<<"$p"
+  # wall time
+  rt=$(ratio "${MW[$fu]}" "${MW[$peer]}")
+  read -r rlo rhi < <(round_ratios RW "$fu" "$peer")
+  goal="—" v=""
+  if [[ -n "$wgoal" ]]; then
+    read -r op target <<<"$wgoal"
+    goal="$(symbol "$op") $target"
+    check "wall: $label, followup / $peer_name" "$rt" "$op" "$target"
+    v=$VERDICT
+  fi
+  summary wall "$label" "$peer_name" "${MW[$fu]}" "${MWMIN[$fu]}" "${MWMAX[$fu]}" \
+    "${MW[$peer]}" "${MWMIN[$peer]}" "${MWMAX[$peer]}" "$rt" "$rlo" "$rhi" "$goal" "$v"
+  WALL_MD+=("| $label | $peer_name | $(range "${MW[$fu]}" "${MWMIN[$fu]}" "${MWMAX[$fu]}") | $(range "${MW[$peer]}" "${MWMIN[$peer]}" "${MWMAX[$peer]}") | $(range "$rt" "$rlo" "$rhi") | $goal | $v |")
+  # bytes
+  rt=$(ratio "${MB[$fu]}" "${MB[$peer]}")
+  read -r rlo rhi < <(round_ratios RB "$fu" "$peer")
+  goal="—" v=""
+  if [[ -n "$bgoal" ]]; then
+    read -r op target <<<"$bgoal"
+    goal="$(symbol "$op") $target"
+    check "bytes: $label, followup / $peer_name" "$rt" "$op" "$target"
+    v=$VERDICT
+  elif [[ "$fu" == fu-noop ]]; then  # extra: a no-op pull fetches nothing
+    goal="fetched = 0"
+    check "bytes: no-op pull, followup fetched_bytes (max of the rounds)" "${MBMAX[$fu]}" le 0
+    v=$VERDICT
+  fi
+  summary bytes "$label" "$peer_name" "${MB[$fu]}" "${MBMIN[$fu]}" "${MBMAX[$fu]}" \
+    "${MB[$peer]}" "${MBMIN[$peer]}" "${MBMAX[$peer]}" "$rt" "$rlo" "$rhi" "$goal" "$v"
+  BYTES_MD+=("| $label | $bmeaning | $(range "$(commas "${MB[$fu]}")" "$(commas "${MBMIN[$fu]}")" "$(commas "${MBMAX[$fu]}")") | $(range "$(commas "${MB[$peer]}")" "$(commas "${MBMIN[$peer]}")" "$(commas "${MBMAX[$peer]}")") | $(range "$rt" "$rlo" "$rhi") | $goal | $v |")
+  # peak RSS (client processes)
+  summary rss "$label" "$peer_name" "${MR[$fu]}" "${MRMIN[$fu]}" "${MRMAX[$fu]}" \
+    "${MR[$peer]}" "${MRMIN[$peer]}" "${MRMAX[$peer]}" "" "" "" "" ""
+  RSS_MD+=("| $label | $peer_name | $(range "${MR[$fu]}" "${MRMIN[$fu]}" "${MRMAX[$fu]}") | $(range "${MR[$peer]}" "${MRMIN[$peer]}" "${MRMAX[$peer]}") |")
+done
+summary rss "followup server, whole round (VmHWM)" "" "$HWM" "$HWMMIN" "$HWMMAX" "" "" "" "" "" "" "" ""
+
+# trees: every stage of every round must give data's tree
+TREE_MD=() TREE_FAILS=0
+for tool in rsync followup; do
+  for stage in initial mutate rename; do
+    same=0 na=0
+    for ((r = 1; r <= RUNS; r++)); do
+      case "${TREE[$tool:$stage:$r]:-n/a}" in same) ((++same)) ;; n/a) ((++na)) ;; esac
+    done
+    if ((na == RUNS)); then value=n/a v=n/a
+    else
+      value="$same/$RUNS"
+      if ((same == RUNS)); then v=PASS; else v=FAIL; ((++TREE_FAILS)); fi
+    fi
+    CHECKS+=("$(printf '%s\t%s\t%s\t%s' "tree: $tool pull after $stage = data (diff -r)" "$value" "$RUNS/$RUNS" "$v")")
+    summary tree "$tool pull after $stage" "" "$value" "" "" "" "" "" "" "" "" "$RUNS/$RUNS identical" "$v"
+    TREE_MD+=("| $tool | $stage | $value | $v |")
+  done
+done
+write_checks
+
+# --- results.json: env, per-run rows, medians, tables, checks -----------------------------
+python3 - "$WORK" <<'PY'
+import csv, json, os, sys
+work = sys.argv[1]
+def rows(name):
+    with open(os.path.join(work, name), encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+def num(v):
+    try:
+        f = float(v)
+        return int(f) if f.is_integer() and "." not in v else f
+    except (TypeError, ValueError):
+        return None if v in ("", "n/a") else v
+def clean(r):
+    return {k: (v if k in ("tool", "operation", "note", "step", "peer", "table", "goal", "verdict", "check", "target") else num(v))
+            for k, v in r.items()}
+results = [clean(r) for r in rows("results.tsv")]
+env = {}
+with open(os.path.join(work, "env.txt"), encoding="utf-8") as f:
+    for line in f:
+        k, _, v = line.partition(":")
+        env[k.strip()] = v.strip()
+out = {
+    "env": env,
+    "runs": [r for r in results if r["run"] != "median"],
+    "medians": [r for r in results if r["run"] == "median"],
+    "summary": [clean(r) for r in rows("summary.tsv")],
+    "checks": [clean(r) for r in rows("checks.tsv")],
+}
+with open(os.path.join(work, "results.json"), "w", encoding="utf-8") as f:
+    json.dump(out, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+PY
+
+# --- report (Markdown) ----------------------------------------------------------------------
+echo
+echo "## sync benchmark: followup vs restic (push) and an rsync daemon (pull)"
+echo
+echo "Dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided")); mutate.py: $(commas "${MUTATED:-n/a}") bytes changed; rename.py: $(commas "${RENAMED:-n/a}") with a new path."
+echo "$RUNS round$( ((RUNS == 1)) || echo s), each on a fresh copy, a fresh restic repo and a fresh followup server; median (min–max) over the rounds."
+echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. Page cache: $CACHE_NOTE."
+((HAVE_PULL)) || echo "**followup pull is not in this binary ($FU): its rows are n/a.**"
+echo
+echo "### Wall time (s)"
+echo
+echo "| step | peer | followup s | peer s | ratio | goal | verdict |"
+echo "|---|---|---:|---:|---:|---|---|"
+printf '%s\n' "${WALL_MD[@]}"
+echo
+echo "### Bytes"
+echo
+echo "push: followup \`uploaded_bytes\` vs growth of the restic repo on disk; pull: followup \`fetched_bytes\` (chunk payload) vs rsync \`Total bytes received\` (everything on the wire, protocol included)."
+echo
+echo "| step | followup vs peer | followup bytes | peer bytes | ratio | goal | verdict |"
+echo "|---|---|---:|---:|---:|---|---|"
+printf '%s\n' "${BYTES_MD[@]}"
+echo
+echo "### Peak RSS (MB, client process)"
+echo
+echo "| step | peer | followup MB | peer MB |"
+echo "|---|---|---:|---:|"
+printf '%s\n' "${RSS_MD[@]}"
+echo "| followup server, whole round (VmHWM) | | $(range "$HWM" "$HWMMIN" "$HWMMAX") | |"
+echo
+echo "### Trees (diff -r against data; rounds identical)"
+echo
+echo "| tool | after | identical | verdict |"
+echo "|---|---|---:|---|"
+printf '%s\n' "${TREE_MD[@]}"
+echo
+for ((r = 1; r <= RUNS; r++)); do
+  for s in fu-push fu-pull fu-noop fu-push-mutate fu-mutate fu-push-rename fu-rename; do
+    note=$(awk -F'\t' -v op="${S_OP[$s]}" -v r="$r" '$1 == "followup" && $2 == op && $3 == r { print $9 }' "$WORK/results.tsv")
+    printf -- '- round %s, followup %s: %s\n' "$r" "${S_OP[$s]}" "${note:-n/a}"
+  done
+done
+echo
+echo "raw rows: $WORK/results.tsv  tables: $WORK/summary.tsv  checks: $WORK/checks.tsv  all: $WORK/results.json  logs: $LOGS/"
+
+if [[ "${BENCH_CLEANUP:-0}" == 1 ]]; then
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache"
+fi
+if ((TREE_FAILS)); then
+  echo "sync.sh: $TREE_FAILS tree check(s) failed: a pulled tree differs from data (see $LOGS/diff-*.out)" >&2
+  exit 1
+fi
+exit 0
