@@ -266,18 +266,14 @@ extension Catalog {
             }
 
             // 5. Tombstones, then new versions.
-            var tombstones: [FileVersion] = []
-            for deletion in deletions {
-                tombstones.append(try await insertCommittedVersion(
-                    db, client: client, project: project, path: deletion.path, version: deletion.version, file: nil,
-                    hourEntry: hourEntry, authorToken: request.authorToken, at: now))
-            }
-            var versions: [FileVersion] = []
+            let written = try await insertCommittedVersions(
+                db, client: client, project: project,
+                deletions.map { ($0.path, $0.version, nil) } + puts.map { ($0.file.path, $0.version, $0.file) },
+                hourEntry: hourEntry, authorToken: request.authorToken, at: now)
+            let tombstones = Array(written.prefix(deletions.count))
+            let versions = Array(written.dropFirst(deletions.count))
             var used = Set<ChunkID>()
             for put in puts {
-                versions.append(try await insertCommittedVersion(
-                    db, client: client, project: project, path: put.file.path, version: put.version, file: put.file,
-                    hourEntry: hourEntry, authorToken: request.authorToken, at: now))
                 for chunk in put.file.manifest.chunks { used.insert(chunk.id) }
             }
             for batch in Array(used).chunked(commitBatchSize) {
@@ -439,11 +435,19 @@ extension Catalog {
     /// Records which chunks version `versionID` of `client` references, once each, for
     /// ``clientReferences(chunk:client:)``. Call it in the transaction that inserts the version.
     static func indexFileChunks(_ db: any SQLDatabase, client: String, versionID: Int64, chunks: [ChunkRef]) async throws {
-        var seen = Set<ChunkID>()
-        let distinct = chunks.map(\.id).filter { seen.insert($0).inserted }
-        for batch in distinct.chunked(commitBatchSize) {
+        try await indexFileChunks(db, client: client, versions: [(versionID, chunks)])
+    }
+
+    /// `file_chunks` rows for many versions of one client, in multi-row inserts.
+    static func indexFileChunks(_ db: any SQLDatabase, client: String, versions: [(id: Int64, chunks: [ChunkRef])]) async throws {
+        var rows: [(chunk: ChunkID, version: Int64)] = []
+        for version in versions {
+            var seen = Set<ChunkID>()
+            for chunk in version.chunks where seen.insert(chunk.id).inserted { rows.append((chunk.id, version.id)) }
+        }
+        for batch in rows.chunked(commitBatchSize) {
             let insert = db.insert(into: "file_chunks").columns("client", "chunk", "version_id")
-            for id in batch { insert.values(SQLBind(client), SQLBind(Data(id.bytes)), SQLBind(versionID)) }
+            for row in batch { insert.values(SQLBind(client), SQLBind(Data(row.chunk.bytes)), SQLBind(row.version)) }
             // Idempotent, so the backfill can run over rows that already have theirs.
             try await insert.ignoringConflicts(with: ["version_id", "chunk"]).run()
         }
@@ -523,45 +527,58 @@ extension Catalog {
         return query.orderBy(SQLColumn("path", table: "file_versions"))
     }
 
-    /// Inserts version `version` of `path` (a tombstone when `file` is nil), its change and,
-    /// for a put, its `file_chunks` rows. The caller has checked everything.
-    private static func insertCommittedVersion(
-        _ db: any SQLDatabase, client: String, project: String, path: String, version: Int, file: FileUpload?,
+    /// Inserts the versions `items` (a tombstone where `file` is nil) in order, their
+    /// changes (consecutive feed numbers) and, for puts, their `file_chunks` rows, in
+    /// multi-row statements: a push of thousands of files is a few dozen statements, not
+    /// thousands. The caller has checked everything.
+    private static func insertCommittedVersions(
+        _ db: any SQLDatabase, client: String, project: String, _ items: [(path: String, version: Int, file: FileUpload?)],
         hourEntry: Int64?, authorToken: Int64, at now: Int64
-    ) async throws -> FileVersion {
-        let data: String
-        if let file {
-            data = try jsonObject(FilePutData(
-                version: version, size: file.size, sha256: file.manifest.fileHash.hex, mode: file.mode, mtimeNs: file.mtimeNs,
-                chunks: file.manifest.chunks.map(ChunkPair.init)))
-        } else {
-            data = try jsonObject(FileDeleteData(version: version))
+    ) async throws -> [FileVersion] {
+        let changes = try items.map { item in
+            let data = if let file = item.file {
+                try jsonObject(FilePutData(
+                    version: item.version, size: file.size, sha256: file.manifest.fileHash.hex, mode: file.mode,
+                    mtimeNs: file.mtimeNs, chunks: file.manifest.chunks.map(ChunkPair.init)))
+            } else {
+                try jsonObject(FileDeleteData(version: item.version))
+            }
+            return NewChange(kind: item.file == nil ? "file.delete" : "file.put", project: project, path: item.path, data: data)
         }
-        let seq = try await appendChange(
-            db, client: client, kind: file == nil ? "file.delete" : "file.put", project: project, path: path, data: data, at: now)
-        let manifest = file?.manifest
-        // A tombstone has no content or metadata: size, mode and mtime are 0.
-        let size = file?.size ?? 0
-        let mode = file?.mode ?? 0
-        let mtimeNs = file?.mtimeNs ?? 0
-        guard let row = try await db.insert(into: "file_versions")
-            .columns(
+        let sequences = try await appendChanges(db, client: client, changes, at: now)
+        var versions: [FileVersion] = []
+        versions.reserveCapacity(items.count)
+        for batch in Array(zip(items, sequences)).chunked(commitBatchSize) {
+            let insert = db.insert(into: "file_versions").columns(
                 "client", "project", "path", "version", "deleted", "size", "mode", "mtime_ns", "sha256", "chunks",
                 "phase", "hour_entry", "author_token", "created_at", "seq")
-            .values(
-                SQLBind(client), SQLBind(project), SQLBind(path), SQLBind(version), SQLBind(file == nil), SQLBind(size),
-                SQLBind(mode), SQLBind(mtimeNs), SQLBind(manifest.map { Data($0.fileHash.bytes) }),
-                SQLBind(manifest.map { Data($0.encodedChunks) }), SQLBind(file?.phase), SQLBind(hourEntry),
-                SQLBind(authorToken), SQLBind(now), SQLBind(seq))
-            .returning("id")
-            .first()
-        else { throw CatalogError.database("the new file version has no id") }
-        let id = try row.decode(column: "id", as: Int64.self)
-        if let manifest { try await indexFileChunks(db, client: client, versionID: id, chunks: manifest.chunks) }
-        return FileVersion(
-            id: id, client: client, project: project, path: path, version: version, deleted: file == nil, size: size,
-            mode: mode, mtimeNs: mtimeNs, manifest: manifest, phase: file?.phase, hourEntry: hourEntry,
-            authorToken: authorToken, created: date(now), seq: seq)
+            for (item, seq) in batch {
+                let manifest = item.file?.manifest
+                // A tombstone has no content or metadata: size, mode and mtime are 0.
+                insert.values(
+                    SQLBind(client), SQLBind(project), SQLBind(item.path), SQLBind(item.version), SQLBind(item.file == nil),
+                    SQLBind(item.file?.size ?? 0), SQLBind(item.file?.mode ?? 0), SQLBind(item.file?.mtimeNs ?? 0),
+                    SQLBind(manifest.map { Data($0.fileHash.bytes) }), SQLBind(manifest.map { Data($0.encodedChunks) }),
+                    SQLBind(item.file?.phase), SQLBind(hourEntry), SQLBind(authorToken), SQLBind(now), SQLBind(seq))
+            }
+            // RETURNING order is not guaranteed: match the ids by feed number.
+            var ids: [Int64: Int64] = [:]
+            for row in try await insert.returning("id", "seq").all() {
+                ids[try row.decode(column: "seq", as: Int64.self)] = try row.decode(column: "id", as: Int64.self)
+            }
+            for (item, seq) in batch {
+                guard let id = ids[seq] else { throw CatalogError.database("a new file version has no id") }
+                versions.append(FileVersion(
+                    id: id, client: client, project: project, path: item.path, version: item.version, deleted: item.file == nil,
+                    size: item.file?.size ?? 0, mode: item.file?.mode ?? 0, mtimeNs: item.file?.mtimeNs ?? 0,
+                    manifest: item.file?.manifest, phase: item.file?.phase, hourEntry: hourEntry, authorToken: authorToken,
+                    created: date(now), seq: seq))
+            }
+        }
+        try await indexFileChunks(db, client: client, versions: versions.compactMap { version in
+            version.manifest.map { (version.id, $0.chunks) }
+        })
+        return versions
     }
 
     /// The `data` of a committed "file.put": everything a pull needs to fetch the chunks it

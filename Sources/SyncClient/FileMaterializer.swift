@@ -3,12 +3,15 @@ import ContentStore
 import Glibc
 #endif
 
-/// Writes the file contents a pull needs into `.followup/partial/`, one file per
-/// content hash, before anything goes into place.
+/// Writes the file contents a pull needs, one hidden file per content hash, before
+/// anything goes into place: `.followup-<sha>` in the folder of the first path that
+/// needs it (so installing is a rename within a folder, and new files are spread over
+/// the file system as their folders are), or in `.followup/partial/` when that folder
+/// cannot be made yet.
 ///
-/// Each content is assembled in `<sha>.part` from local chunks where they exist and
-/// from the remote stream otherwise, hashed as it is written, and renamed to `<sha>`
-/// only if the whole-file SHA-256 matches. A killed pull leaves complete contents
+/// Each content is assembled in `.followup-<sha>.part` from local chunks where they
+/// exist and from the remote stream otherwise, hashed as it is written, and renamed
+/// to `.followup-<sha>` only if the whole-file SHA-256 matches. A killed pull leaves complete contents
 /// and the verified prefix of a partial one: the next run reuses both. All-zero chunks
 /// are left as holes, so a sparse file stays sparse.
 final class FileMaterializer {
@@ -21,13 +24,17 @@ final class FileMaterializer {
     /// What a job still needs, decided before any request is made.
     struct Step {
         var job: Job
-        /// Chunks already in `<sha>.part` from an earlier, interrupted pull.
+        /// Chunks already in the `.part` file from an earlier, interrupted pull.
         var resumedChunks: Int
         /// Per remaining chunk: true to take it from the remote stream.
         var remote: [Bool]
     }
 
+    static let prefix = ".followup-"
+
     let directory: String
+    /// Where each content is assembled, when not in `directory`.
+    var placements: [ChunkID: String] = [:]
     let index: LocalChunkIndex
     private let reader = ChunkSourceReader()
     /// One source per content, so index entries follow its rename from `.part`.
@@ -41,9 +48,16 @@ final class FileMaterializer {
         try FileIO.makeDirectories(directory)
     }
 
-    func path(for sha: ChunkID) -> String { directory + "/" + sha.hex }
+    func path(for sha: ChunkID) -> String { (placements[sha] ?? directory) + "/" + Self.prefix + sha.hex }
 
-    /// Whether `<sha>` is complete: right size and hash (a crash may have kept the
+    /// Removes what assembling `sha` may have left (after installing, nothing should be).
+    func discard(_ sha: ChunkID) {
+        let path = path(for: sha)
+        try? FileIO.unlink(path)
+        try? FileIO.unlink(path + ".part")
+    }
+
+    /// Whether the content is complete: right size and hash (a crash may have kept the
     /// name of a file whose data never reached the disk, so the hash is checked).
     func isComplete(_ job: Job) -> Bool {
         guard let status = try? FileIO.linkStatus(path(for: job.sha256)), status.st_mode & S_IFMT == S_IFREG,
@@ -151,7 +165,7 @@ final class FileMaterializer {
         return source
     }
 
-    /// How many leading chunks of `<sha>.part` are intact; those are offered as sources.
+    /// How many leading chunks of the `.part` file are intact; those are offered as sources.
     private func resumablePrefix(_ job: Job) -> Int {
         let part = path(for: job.sha256) + ".part"
         guard let status = try? FileIO.linkStatus(part), status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,

@@ -35,6 +35,10 @@ struct PullPlan: Sendable {
     }
 
     mutating func apply(_ event: ChangeEvent) throws {
+        try apply(PullEvent(event))
+    }
+
+    mutating func apply(_ event: PullEvent) throws {
         cursor = max(cursor, event.seq)
         switch event.kind {
         case .filePut, .fileDelete:
@@ -46,18 +50,15 @@ struct PullPlan: Sendable {
                 changes[local] = .delete
                 return
             }
-            guard let data = FilePutData(event.data) else {
+            guard let data = event.file, data.isConsistent else {
                 throw RemoteError.badResponse("change \(event.seq) carries a malformed file version")
-            }
-            if CommitFile.isDirectory(mode: data.mode) && (data.size != 0 || !data.chunks.isEmpty) {
-                throw RemoteError.badResponse("change \(event.seq) is a folder with content")
             }
             changes[local] = .put(RemoteVersion(
                 size: data.size, mode: data.mode, mtimeNs: data.mtimeNs, sha256: ChunkID(bytes: data.sha256.bytes)!,
                 chunks: data.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) },
                 time: event.time))
         case .ledgerEntry:
-            guard let entry = LedgerEntryInfo(event) else {
+            guard let entry = event.ledger else {
                 throw RemoteError.badResponse("change \(event.seq) carries a malformed ledger entry")
             }
             ledger.append(entry)

@@ -49,7 +49,7 @@ public struct Puller: Sendable {
         var plan = PullPlan(cursor: position.cursor)
         var since = position.cursor
         while true {
-            let page = try await api.changes(client: client, query: ChangesQuery(since: since, limit: ChangesQuery.maxLimit)!)
+            let page = try await api.pullFeed(client: client, query: ChangesQuery(since: since, limit: ChangesQuery.maxLimit)!)
             for event in page.events where event.seq > since { try plan.apply(event) }
             guard page.more else { break }
             guard page.next > since else { throw RemoteError.badResponse("the change feed did not move past \(since)") }
@@ -141,13 +141,32 @@ private struct PullRun {
                 jobs.append(.init(sha256: version.sha256, size: version.size, chunks: version.chunks))
             }
         }
+        let clock = ContinuousClock()
+        var phaseStart = clock.now
+        func finished(_ name: String) {
+            logger.debug("pull phase done", metadata: ["phase": "\(name)", "seconds": "\((clock.now - phaseStart).inSeconds)"])
+            phaseStart = clock.now
+        }
         let materializer = try FileMaterializer(directory: partialDirectory, index: localChunks())
+        // Each content next to the first path that needs it (the folder is made now; a
+        // file in the way, gone after the deletions, sends it to .followup/partial).
+        var firstPath: [ChunkID: String] = [:]
+        for (path, version) in puts where !version.isDirectory && firstPath[version.sha256] == nil {
+            firstPath[version.sha256] = path
+        }
+        for job in jobs {
+            guard let path = firstPath[job.sha256], (try? ensureParents(of: path)) != nil else { continue }
+            materializer.placements[job.sha256] = FileIO.parent(of: folder + "/" + path)
+        }
+        try rememberPartials(jobs.map { materializer.path(for: $0.sha256) })
         if !jobs.isEmpty {
             let (fetched, wire) = try await assemble(jobs, with: materializer, filesTotal: puts.count + deletions.count)
             summary.fetchedBytes = fetched
             summary.transferredBytes = wire
             summary.reusedBytes = materializer.reusedBytes
-            try FileIO.syncFileSystem(partialDirectory)
+            finished("assemble")
+            try FileIO.syncFileSystem(folder)
+            finished("sync")
         }
 
         // 3. Deletions first (a file may become a folder), then installs.
@@ -164,7 +183,38 @@ private struct PullRun {
             filesDone += 1
             try checkpoint(filesDone: filesDone, filesTotal: paths.count)
         }
+        finished("install")
         try FileIO.syncFileSystem(folder)
+        finished("sync")
+        try forgetPartials()
+    }
+
+    // MARK: Partial contents
+
+    private var partialsList: String { folder + "/" + SyncState.directoryName + "/partials.json" }
+
+    /// Notes where this pull assembles contents, before it starts: if it is killed and
+    /// the next pull plans differently, that one still finds and removes them.
+    private func rememberPartials(_ paths: [String]) throws {
+        var known = Set(loadPartials())
+        known.formUnion(paths)
+        try FileIO.writeAtomically(Array(try JSONEncoder().encode(known.sorted())), to: partialsList)
+    }
+
+    private func loadPartials() -> [String] {
+        guard let bytes = try? FileIO.readAll(partialsList) else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(bytes))) ?? []
+    }
+
+    /// Removes whatever the pulls noted in the list left behind (after a complete pull,
+    /// only leftovers of interrupted ones), then the list.
+    private func forgetPartials() throws {
+        for path in loadPartials() where FileIO.parent(of: path).hasPrefix(folder) {
+            let name = path.split(separator: "/").last.map(String.init) ?? ""
+            guard name.hasPrefix(FileMaterializer.prefix) else { continue }
+            for suffix in ["", ".part", ".copy"] { try? FileIO.unlink(path + suffix) }
+        }
+        try FileIO.unlink(partialsList)
         try? FileManager.default.removeItem(atPath: partialDirectory)
     }
 
@@ -208,6 +258,7 @@ private struct PullRun {
         // A local file changed under the pull: fetch those contents whole, once more.
         logger.info("refetching contents whose local sources changed", metadata: ["count": "\(failed.count)"])
         let retry = try FileMaterializer(directory: partialDirectory, index: LocalChunkIndex())
+        retry.placements = materializer.placements
         let (retrySteps, retryRemote) = retry.plan(failed, useLocal: false)
         let retryStream = RemoteChunkStream(api: api, chunks: retryRemote, compression: compression)
         for step in retrySteps {

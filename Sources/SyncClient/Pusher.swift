@@ -42,6 +42,8 @@ public struct Pusher: Sendable {
     static let requestBytes: Int64 = 256 << 20
     static let idsPerRequest = 50_000
     static let uploadAttempts = 3
+    /// Upload requests in flight at once.
+    static let streams = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
     static let emptyHash = ChunkDigest(bytes: SHA256.hash([]).bytes)!
 
     public init(api: APIClient, chunker: Chunker, logger: Logger) {
@@ -72,11 +74,21 @@ public struct Pusher: Sendable {
         }
         let local = zip(scanned, manifests).map { LocalFile(scanned: $0, sha256: $1.fileHash, chunks: $1.chunks) }
 
+        let clock = ContinuousClock()
+        var phaseStart = clock.now
+        func finished(_ name: String) {
+            logger.debug("push phase done", metadata: ["phase": "\(name)", "seconds": "\((clock.now - phaseStart).inSeconds)"])
+            phaseStart = clock.now
+        }
+        finished("chunk")
+
         // 2. Which chunks does the server lack?
         var sizes: [ChunkID: Int] = [:]
         for file in local { for chunk in file.chunks { sizes[chunk.id] = chunk.length } }
         var missing = try await missingChunks(Array(sizes.keys))
         let missingBytes = missing.reduce(Int64(0)) { $0 + Int64(sizes[$1] ?? 0) }
+
+        finished("missing")
 
         // 3. Upload them, streamed from the files; after a broken connection, ask again
         //    and send only what still is missing.
@@ -95,20 +107,40 @@ public struct Pusher: Sendable {
                 }
             }
             do {
+                // Requests of at most `requestBytes`, sent on `streams` connections at
+                // once: the server hashes and stores each on its own core.
+                var requests: [ArraySlice<UploadFrames.Item>] = []
+                let share = max(1, missingBytes / Int64(Self.streams))
                 var start = items.startIndex
                 while start < items.endIndex {
                     var end = start
                     var bytes: Int64 = 0
-                    while end < items.endIndex && (end == start || bytes + Int64(items[end].chunk.length) <= Self.requestBytes) {
+                    let limit = min(Self.requestBytes, share)
+                    while end < items.endIndex && (end == start || bytes + Int64(items[end].chunk.length) <= limit) {
                         bytes += Int64(items[end].chunk.length)
                         end += 1
                     }
-                    let frames = UploadFrames(paths: paths, items: items[start..<end]) { length in
-                        let done = uploaded.add(Int64(length))
-                        progress?(total / 2 + (missingBytes > 0 ? min(done, missingBytes) * (total / 2) / missingBytes : 0), total)
-                    }
-                    _ = try await api.uploadChunks(streaming: frames)
+                    requests.append(items[start..<end])
                     start = end
+                }
+                let report: @Sendable (Int) -> Void = { length in
+                    let done = uploaded.add(Int64(length))
+                    progress?(total / 2 + (missingBytes > 0 ? min(done, missingBytes) * (total / 2) / missingBytes : 0), total)
+                }
+                let next = Counter()
+                let batches = requests
+                let api = self.api
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<min(Self.streams, batches.count) {
+                        group.addTask {
+                            while true {
+                                let index = Int(next.add(1) - 1)
+                                guard index < batches.count else { return }
+                                _ = try await api.uploadChunks(streaming: UploadFrames(paths: paths, items: batches[index], sent: report))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
                 }
                 missing = []
             } catch let error as RemoteError {
@@ -117,6 +149,8 @@ public struct Pusher: Sendable {
                 missing = try await missingChunks(Array(missing))
             }
         }
+
+        finished("upload")
 
         // 4. Commit: every local file and empty folder (unchanged ones create nothing),
         // and deletions. A folder entry that now has content goes even with --no-delete:
@@ -146,6 +180,7 @@ public struct Pusher: Sendable {
             },
             deletions: deletions, hours: hours)
         let result = try await api.commit(client: client, project: project, body)
+        finished("commit")
         progress?(total, total)
         let allBytes = local.reduce(Int64(0)) { $0 + $1.scanned.size }
         logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])

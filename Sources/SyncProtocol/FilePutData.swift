@@ -23,8 +23,20 @@ public struct FilePutData: Codable, Hashable, Sendable {
         case mtimeNs = "mtime_ns"
     }
 
-    /// The event's data, or nil if it is not a well-formed file version: sizes that
-    /// do not add up are refused here, before anything is fetched or written.
+    /// Whether the sizes add up: every chunk 1 byte to 4 GiB, their sum the file's size,
+    /// and a folder entry without content. A pull refuses an event that is not, before
+    /// anything is fetched or written.
+    public var isConsistent: Bool {
+        guard size >= 0 else { return false }
+        var total: Int64 = 0
+        for chunk in chunks {
+            guard chunk.length > 0, chunk.length <= Int64(UInt32.max) else { return false }
+            total += chunk.length
+        }
+        return total == size && (!CommitFile.isDirectory(mode: mode) || size == 0)
+    }
+
+    /// The event's data, or nil if it is not a well-formed, consistent file version.
     public init?(_ data: JSONValue) {
         guard case let .object(fields) = data,
               let version = fields["version"]?.integerValue, let size = fields["size"]?.integerValue, size >= 0,
@@ -44,5 +56,6 @@ public struct FilePutData: Codable, Hashable, Sendable {
         }
         guard total == size, let versionNumber = Int(exactly: version), let modeBits = Int(exactly: mode) else { return nil }
         self.init(version: versionNumber, size: size, sha256: sha256, mode: modeBits, mtimeNs: mtime, chunks: chunks)
+        guard isConsistent else { return nil }
     }
 }

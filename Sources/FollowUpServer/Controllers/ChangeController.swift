@@ -22,12 +22,48 @@ struct ChangeController {
             throw APIError.badRequest("since must be an integer ≥ 0 and limit an integer in 1…\(ChangesQuery.maxLimit)")
         }
         let page = try await catalog.changes(client: client, since: query.since, limit: query.limit)
-        let events = page.events.map { record in
-            ChangeEvent(
-                seq: record.seq, kind: .init(rawValue: record.kind), project: record.project, path: record.path,
-                time: Int64(record.created.timeIntervalSince1970),
-                data: (try? JSONDecoder().decode(JSONValue.self, from: Data(record.data.utf8))) ?? .object([:]))
+        return JSONResponse(bytes: Self.encode(page), status: .ok)
+    }
+
+    /// The page as ``ChangesResponse`` JSON (sorted keys), with each event's `data`
+    /// spliced in as stored: the catalog wrote it as compact JSON, so decoding and
+    /// re-encoding it for every event of a large push would only cost time.
+    static func encode(_ page: ChangePage) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(page.events.reduce(64) { $0 + $1.data.utf8.count + 128 })
+        out += Array(#"{"events":["#.utf8)
+        for (index, record) in page.events.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array(#"{"data":"#.utf8)
+            out += record.data.isEmpty ? Array("{}".utf8) : Array(record.data.utf8)
+            out += Array(#","kind":"#.utf8)
+            appendString(record.kind, to: &out)
+            if let path = record.path {
+                out += Array(#","path":"#.utf8)
+                appendString(path, to: &out)
+            }
+            if let project = record.project {
+                out += Array(#","project":"#.utf8)
+                appendString(project, to: &out)
+            }
+            out += Array(#","seq":\#(record.seq),"time":\#(Int64(record.created.timeIntervalSince1970))}"#.utf8)
         }
-        return try JSONResponse(ChangesResponse(events: events, next: page.next, more: page.more))
+        out += Array(#"],"more":\#(page.more),"next":\#(page.next)}"#.utf8)
+        return out
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped.
+    static func appendString(_ value: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
