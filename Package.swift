@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "SyncClient",
             dependencies: [
-                "SyncProtocol", "ContentStore",
+                "SyncProtocol", "ContentStore", "ArchiveIO",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -9,9 +9,10 @@ import CArchive
 ///         try tar.readData { block in … }   // regular files only; blocks of up to 64 KiB
 ///     }
 ///
-/// Plain tar only (ustar, pax, GNU): no compression filter, because filters widen what a
-/// hostile upload can exercise, and some run external programs. Size limits are the
-/// caller's: check ``TarEntry/size`` before reading the data.
+/// Tar formats: ustar, pax and GNU. Compressed tars (gzip, xz, zstd, bzip2) are read
+/// when libarchive has the library built in; a filter that would run an external program
+/// is never enabled. Size limits are the caller's: check ``TarEntry/size`` before
+/// reading the data.
 ///
 /// `@unchecked Sendable` for the reason given on ``TarWriter``.
 public struct TarReader: ~Copyable, @unchecked Sendable {
@@ -122,6 +123,20 @@ public struct TarReader: ~Copyable, @unchecked Sendable {
                 let message = errorMessage(archive)
                 archive_read_free(archive)
                 throw .library(entry: nil, message: message)
+            }
+            // Only filters whose library is linked in (else libarchive would spawn a program).
+            let filters: [(version: UnsafePointer<CChar>?, enable: (OpaquePointer) -> Int32)] = [
+                (archive_zlib_version(), { archive_read_support_filter_gzip($0) }),
+                (archive_liblzma_version(), { archive_read_support_filter_xz($0) }),
+                (archive_libzstd_version(), { archive_read_support_filter_zstd($0) }),
+                (archive_bzlib_version(), { archive_read_support_filter_bzip2($0) }),
+            ]
+            for filter in filters where filter.version != nil {
+                guard filter.enable(archive) == ARCHIVE_OK else {
+                    let message = errorMessage(archive)
+                    archive_read_free(archive)
+                    throw .library(entry: nil, message: message)
+                }
             }
             guard open(archive) == ARCHIVE_OK else {
                 let message = errorMessage(archive)

@@ -21,6 +21,12 @@ import CArchive
 public struct TarWriter: ~Copyable, @unchecked Sendable {
     private let archive: OpaquePointer
     private var failed = false
+    /// Kept alive for libarchive's callbacks, which hold it unretained.
+    private var output: TarOutput?
+    /// The file begun by ``beginFile(path:size:mode:mtime:)``.
+    private var open: (path: TarPath, sink: TarFileSink)?
+    /// Set by a successful ``finish()``: the archive is complete, only to be freed.
+    private var closed = false
 
     /// Creates (or truncates) the tar file at `path`.
     public init(path: String) throws(ArchiveError) {
@@ -34,8 +40,56 @@ public struct TarWriter: ~Copyable, @unchecked Sendable {
         }
     }
 
+    /// Writes into `output`, whose bytes the caller takes as they come (``TarOutput/take()``)
+    /// and sends on: for a tar streamed as an HTTP response. libarchive hands over whole
+    /// 10 KiB blocks, so `output` holds at most one block plus what one write produces.
+    public init(output: TarOutput) throws(ArchiveError) {
+        let context = Unmanaged.passUnretained(output).toOpaque()
+        archive = try Self.open(describing: "a stream") {
+            archive_write_open2($0, context, nil, { _, context, bytes, count in
+                guard let context, let bytes else { return -1 }
+                let output = Unmanaged<TarOutput>.fromOpaque(context).takeUnretainedValue()
+                output.bytes.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
+                return count
+            }, nil, nil)
+        }
+        self.output = output
+    }
+
     deinit {
-        Self.abandon(archive)
+        if closed {
+            archive_write_free(archive)
+        } else {
+            Self.abandon(archive)
+        }
+    }
+
+    /// Starts a regular file of exactly `size` bytes, whose data follows in ``writeData(_:)``
+    /// calls and ends with ``endFile()``: the form for a caller that awaits between pieces.
+    public mutating func beginFile(path: String, size: Int64, mode: UInt16 = 0o644, mtime: Int64) throws(ArchiveError) {
+        try failingWriter { writer throws(ArchiveError) in
+            let tarPath = try Self.validated(path)
+            guard size >= 0 else { throw .sizeMismatch(entry: tarPath.string, declared: size, actual: 0) }
+            try writer.writeHeader(path: tarPath, type: FileTypeBits.regular, size: size, mode: mode, mtime: mtime)
+            writer.open = (tarPath, TarFileSink(archive: writer.archive, entry: tarPath.string, declared: size))
+        }
+    }
+
+    public mutating func writeData(_ bytes: [UInt8]) throws(ArchiveError) {
+        try failingWriter { writer throws(ArchiveError) in
+            guard writer.open != nil else { throw .writerFailed }
+            try writer.open!.sink.write(bytes)
+        }
+    }
+
+    public mutating func endFile() throws(ArchiveError) {
+        try failingWriter { writer throws(ArchiveError) in
+            guard let (path, sink) = writer.open.take() else { throw .writerFailed }
+            guard sink.written == sink.declared else {
+                throw .sizeMismatch(entry: path.string, declared: sink.declared, actual: sink.written)
+            }
+            try writer.finishEntry(path)
+        }
     }
 
     /// Adds a directory entry. `mtime` is in seconds since 1970.
@@ -75,19 +129,12 @@ public struct TarWriter: ~Copyable, @unchecked Sendable {
     /// Writes the end-of-archive marker and flushes. Throws ``ArchiveError/writerFailed`` if
     /// an earlier call failed, so a broken archive cannot be finished as if it were whole.
     public consuming func finish() throws(ArchiveError) {
-        let archive = self.archive
-        let failed = self.failed
-        discard self
-        guard !failed else {
-            Self.abandon(archive)
-            throw .writerFailed
-        }
-        defer { archive_write_free(archive) }
+        // On any throw, deinit abandons the archive (no end marker).
+        guard !failed, open == nil else { throw .writerFailed }
         guard withUTF8Locale({ archive_write_close(archive) }) == ARCHIVE_OK else {
-            let message = errorMessage(archive)
-            archive_write_fail(archive)
-            throw .library(entry: nil, message: message)
+            throw .library(entry: nil, message: errorMessage(archive))
         }
+        closed = true
     }
 
     // MARK: - libarchive
@@ -164,7 +211,7 @@ public struct TarWriter: ~Copyable, @unchecked Sendable {
 
 /// Where ``TarWriter/addFile(path:size:mode:mtime:contents:)`` takes a file's bytes from.
 /// Valid only inside that call.
-public struct TarFileSink: ~Copyable {
+public struct TarFileSink {
     private let archive: OpaquePointer
     let entry: String
     let declared: Int64
@@ -200,4 +247,20 @@ public struct TarFileSink: ~Copyable {
             Result { () throws(ArchiveError) in try write(buffer) }
         }.get()
     }
+}
+
+/// The bytes a streaming ``TarWriter`` has produced and the caller not yet taken.
+public final class TarOutput: @unchecked Sendable {
+    fileprivate(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    /// Everything produced since the last call.
+    public func take() -> [UInt8] {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        return bytes
+    }
+
+    public var isEmpty: Bool { bytes.isEmpty }
+    public var count: Int { bytes.count }
 }

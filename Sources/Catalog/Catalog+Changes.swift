@@ -42,20 +42,36 @@ extension Catalog {
                 .columns("client", "seq", "kind", "project", "path", "data", "created_at").from("changes")
                 .where("client", .equal, SQLBind(client)).where("seq", .greaterThan, SQLBind(since))
                 .orderBy("seq").limit(limit + 1).all()
-                .map { row in
-                    ChangeRecord(
-                        client: try row.decode(column: "client", as: String.self),
-                        seq: try row.decode(column: "seq", as: Int64.self),
-                        kind: try row.decode(column: "kind", as: String.self),
-                        project: try row.decode(column: "project", as: String?.self),
-                        path: try row.decode(column: "path", as: String?.self),
-                        data: try row.decode(column: "data", as: String.self),
-                        created: Catalog.date(try row.decode(column: "created_at", as: Int64.self)))
-                }
+                .map(Catalog.changeRecord)
             let more = events.count > limit
             if more { events.removeLast() }
             return ChangePage(events: events, next: events.last?.seq ?? since, more: more)
         }
+    }
+
+    /// The client's changes of one kind up to feed position `through`, ascending (the
+    /// ledger entries an export at a past position holds). `.notFound` if no such client.
+    public func changes(client: String, kind: String, through: Int64) async throws -> [ChangeRecord] {
+        try await read { db in
+            guard try await Catalog.feedSequence(db, client: client) != nil else { throw CatalogError.notFound("no client \(client)") }
+            return try await db.select()
+                .columns("client", "seq", "kind", "project", "path", "data", "created_at").from("changes")
+                .where("client", .equal, SQLBind(client)).where("kind", .equal, SQLBind(kind))
+                .where("seq", .lessThanOrEqual, SQLBind(through))
+                .orderBy("seq").all()
+                .map(Catalog.changeRecord)
+        }
+    }
+
+    static func changeRecord(_ row: any SQLRow) throws -> ChangeRecord {
+        ChangeRecord(
+            client: try row.decode(column: "client", as: String.self),
+            seq: try row.decode(column: "seq", as: Int64.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            project: try row.decode(column: "project", as: String?.self),
+            path: try row.decode(column: "path", as: String?.self),
+            data: try row.decode(column: "data", as: String.self),
+            created: Catalog.date(try row.decode(column: "created_at", as: Int64.self)))
     }
 
     /// The client's newest sequence number (0 for an empty feed): what a fully synced

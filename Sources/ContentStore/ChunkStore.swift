@@ -84,24 +84,23 @@ public final class ChunkStore: Sendable {
         return try await read(id, at: location)
     }
 
-    /// Hands each of `ids`, in order, to `body`: the index is asked once per few hundred
-    /// ids rather than once per chunk (a fetch stream). With `verify` false the bytes are
-    /// not re-hashed: for a reader that checks them itself (a pull checks every file's
-    /// SHA-256 before using it), which halves the server's CPU per byte sent.
+    /// Hands each of `ids`, in order, to `body` (see ``contents(of:verify:)``).
     public func read(_ ids: [ChunkID], verify: Bool = true, each body: (ChunkID, [UInt8]) async throws -> Void) async throws {
-        let batch = 512
-        for start in stride(from: 0, to: ids.count, by: batch) {
-            let slice = ids[start..<min(start + batch, ids.count)]
-            let locations = try await index.locations(of: Array(slice))
-            for id in slice {
-                guard let location = locations[id] else { throw StoreError.chunkNotFound(id) }
-                if verify {
-                    try await body(id, try await read(id, at: location))
-                } else {
-                    try await body(id, try await blobs.read(location.pack, offset: location.offset, length: location.length))
-                }
-            }
-        }
+        var chunks = contents(of: ids, verify: verify).makeAsyncIterator()
+        while let (id, bytes) = try await chunks.next() { try await body(id, bytes) }
+    }
+
+    /// The chunks `ids`, in order, read as they are iterated: the index is asked once per
+    /// few hundred ids rather than once per chunk, and memory holds one chunk at a time.
+    /// With `verify` false the bytes are not re-hashed: for a reader that checks them
+    /// itself (a pull checks every file's SHA-256 before using it), which halves the
+    /// server's CPU per byte sent.
+    public func contents(of ids: [ChunkID], verify: Bool = true) -> ChunkContents {
+        ChunkContents(store: self, ids: ids, verify: verify)
+    }
+
+    func read(_ id: ChunkID, at location: ChunkLocation, verify: Bool) async throws -> [UInt8] {
+        verify ? try await read(id, at: location) : try await blobs.read(location.pack, offset: location.offset, length: location.length)
     }
 
     private func read(_ id: ChunkID, at location: ChunkLocation) async throws -> [UInt8] {
@@ -141,5 +140,46 @@ public final class ChunkStore: Sendable {
             throw StoreError.packCorrupt(pack: "(manifest)", reason: "reassembled content does not match the file hash")
         }
         return out
+    }
+}
+
+/// See ``ChunkStore/contents(of:verify:)``.
+public struct ChunkContents: AsyncSequence, Sendable {
+    public typealias Element = (ChunkID, [UInt8])
+
+    let store: ChunkStore
+    let ids: [ChunkID]
+    let verify: Bool
+    static let batch = 512
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(store: store, ids: ids, verify: verify)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let store: ChunkStore
+        let ids: [ChunkID]
+        let verify: Bool
+        private var position = 0
+        private var batchEnd = 0
+        private var locations: [ChunkID: ChunkLocation] = [:]
+
+        init(store: ChunkStore, ids: [ChunkID], verify: Bool) {
+            self.store = store
+            self.ids = ids
+            self.verify = verify
+        }
+
+        public mutating func next() async throws -> (ChunkID, [UInt8])? {
+            guard position < ids.count else { return nil }
+            if position == batchEnd {
+                batchEnd = Swift.min(position + ChunkContents.batch, ids.count)
+                locations = try await store.index.locations(of: Array(ids[position..<batchEnd]))
+            }
+            let id = ids[position]
+            position += 1
+            guard let location = locations[id] else { throw StoreError.chunkNotFound(id) }
+            return (id, try await store.read(id, at: location, verify: verify))
+        }
     }
 }

@@ -40,6 +40,7 @@ func buildRouter(storage: Storage, registry: PrometheusCollectorRegistry) -> Rou
     ClientController(catalog: storage.catalog).addRoutes(to: api.group("clients"))
     ProjectController(catalog: storage.catalog).addRoutes(to: api.group("clients/:client/projects"))
     ChangeController(catalog: storage.catalog).addRoutes(to: api.group("clients/:client/changes"))
+    ExportController(storage: storage).addRoutes(to: api.group("clients/:client"))
     TokenController(catalog: storage.catalog).addRoutes(to: api.group("tokens"))
 
     // Sync: chunks and commits.

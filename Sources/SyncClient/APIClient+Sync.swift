@@ -39,4 +39,19 @@ extension APIClient {
             "/v1/chunks/fetch", body: ChunkListRequest(ids: ids, compression: compression ? ChunkCompression.deflate : nil),
             timeout: .seconds(600))
     }
+
+    /// `GET /v1/clients/{c}/export.tar`: the tar as it is written, with the feed position
+    /// it shows and the bytes of file content it holds (for a progress bar).
+    public func export(client: String, project: String?, at position: Int64?) async throws
+        -> (body: HTTPClientResponse.Body, position: Int64?, contentBytes: Int64?)
+    {
+        var query: [String] = []
+        if let project { query.append("project=\(Self.escape(project))") }
+        if let position { query.append("at=\(position)") }
+        let path = "/v1/clients/\(Self.escape(client))/export.tar" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let response = try await stream(.GET, path, body: Optional<NoBody>.none, timeout: .seconds(24 * 3600))
+        return (
+            response.body, response.headers.first(name: "X-Followup-Position").flatMap { Int64($0) },
+            response.headers.first(name: "X-Followup-Content-Bytes").flatMap { Int64($0) })
+    }
 }

@@ -156,11 +156,19 @@ public struct APIClient: Sendable {
     /// A POST with a JSON body whose answer is a binary stream, read as it arrives
     /// (the chunk fetch). `timeout` covers the whole transfer.
     func stream(_ path: String, body: some Encodable, timeout: Duration) async throws -> HTTPClientResponse.Body {
+        try await stream(.POST, path, body: body, timeout: timeout).body
+    }
+
+    /// A request whose answer is read as it arrives; the status is checked, the headers
+    /// and body are the caller's.
+    func stream(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: endpoint.url + path)
-        request.method = .POST
+        request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .init(timeout))
@@ -172,7 +180,7 @@ public struct APIClient: Sendable {
             let bytes = try? await response.body.collect(upTo: 1 << 20)
             throw Self.serverError(status: status, body: Data(bytes?.readableBytesView ?? ByteBuffer().readableBytesView))
         }
-        return response.body
+        return response
     }
 
     private static func serverError(status: Int, body: Data) -> RemoteError {

@@ -26,6 +26,17 @@ enum Terminal {
     /// Pushes buffered stdout out now (stdout is block-buffered when piped to a log).
     static func flush() { fflush(nil) }
 
+    /// Writes all of `bytes` to `fd` (a file or standard output), retrying short writes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to name: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n > 0 { done += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            throw CLIError("cannot write \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+
     static func bytes(_ n: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(n), unit = 0
@@ -90,4 +101,11 @@ final class ProgressBar: Sendable {
         guard enabled, drawn else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
+}
+
+/// A failure while running a command (not bad arguments): printed as its message.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,120 @@
+import ArchiveIO
+import Catalog
+import ContentStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SyncProtocol
+
+/// `GET /v1/clients/{c}/export.tar[?project=p&at=N]`: the client's current files (or one
+/// project's), or those at change-feed position N, as a pax tar streamed while it is
+/// written: `LEDGER.csv` and `followup-manifest.json` first, then `<project>/<path>` for
+/// every file and empty folder. A client token exports only its own client.
+struct ExportController {
+    let storage: Storage
+
+    /// Bytes gathered before they are sent on: a few tar blocks, not a whole file.
+    static let flushBytes = 1 << 20
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("export.tar", use: export)
+    }
+
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = try context.accessibleClient()
+        let catalog = storage.catalog
+        let latest = try await catalog.latestChangeSequence(client: client)
+        let position: Int64
+        if let text = request.uri.queryParameters["at"] {
+            guard let value = Int64(String(text)), value >= 0 else { throw APIError.badRequest("at is a change-feed position ≥ 0") }
+            guard value <= latest else { throw APIError.badRequest("position \(value) is ahead of the feed (at \(latest))") }
+            position = value
+        } else {
+            position = latest
+        }
+        let projects: [String]
+        if let project = request.uri.queryParameters["project"].map(String.init) {
+            guard try await catalog.project(client: client, slug: project) != nil else {
+                throw APIError.notFound("no project \(client)/\(project)")
+            }
+            projects = [project]
+        } else {
+            projects = try await catalog.projects(client: client).map(\.slug).sorted()
+        }
+
+        var files: [(project: String, version: FileVersion)] = []
+        for project in projects {
+            for version in try await catalog.files(client: client, project: project, at: position) {
+                files.append((project, version))
+            }
+        }
+        let entries = try await catalog.changes(client: client, kind: ChangeEvent.Kind.ledgerEntry.rawValue, through: position)
+            .compactMap(Self.ledgerEntry)
+            .filter { projects.contains($0.project) }
+        let manifest = ExportManifest(
+            client: client, projects: projects, position: position,
+            files: files.map { project, version in
+                ExportedFile(
+                    project: project, path: version.path, version: version.version, size: version.size, mode: version.mode,
+                    mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: (version.manifest?.fileHash ?? SHA256.hash([])).bytes)!,
+                    phase: version.phase, hourEntry: version.hourEntry)
+            },
+            hourEntries: entries)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let manifestBytes = Array(try encoder.encode(manifest))
+        let ledgerBytes = Array(LedgerCSV.render(entries).utf8)
+        let store = storage.store
+        let listed = files
+        let now = Int64(Date().timeIntervalSince1970)
+        let name = projects.count == 1 && request.uri.queryParameters["project"] != nil ? "\(client)-\(projects[0])" : client
+
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/x-tar",
+                .contentDisposition: "attachment; filename=\"\(name).tar\"",
+                HTTPField.Name("X-Followup-Position")!: "\(position)",
+                HTTPField.Name("X-Followup-Content-Bytes")!: "\(files.reduce(Int64(0)) { $0 + $1.version.size })",
+            ],
+            body: ResponseBody { writer in
+                let output = TarOutput()
+                var tar = try TarWriter(output: output)
+                for (path, bytes) in [(LedgerFolderName.csv, ledgerBytes), (ExportManifest.fileName, manifestBytes)] {
+                    try tar.beginFile(path: path, size: Int64(bytes.count), mtime: now)
+                    try tar.writeData(bytes)
+                    try tar.endFile()
+                }
+                for (project, version) in listed {
+                    let path = project + "/" + version.path
+                    let mtime = version.mtimeNs / 1_000_000_000
+                    guard let content = version.manifest, !CommitFile.isDirectory(mode: version.mode) else {
+                        try tar.addDirectory(path: path, mode: UInt16(version.mode & 0o7777), mtime: mtime)
+                        continue
+                    }
+                    try tar.beginFile(path: path, size: version.size, mode: UInt16(version.mode & 0o7777), mtime: mtime)
+                    for try await (_, bytes) in store.contents(of: content.chunks.map(\.id)) {
+                        try tar.writeData(bytes)
+                        if output.count >= Self.flushBytes { try await writer.write(ByteBuffer(bytes: output.take())) }
+                    }
+                    try tar.endFile()
+                }
+                try tar.finish()
+                if !output.isEmpty { try await writer.write(ByteBuffer(bytes: output.take())) }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// A "ledger.entry" change as the API flattens ledger entries.
+    static func ledgerEntry(_ record: ChangeRecord) -> LedgerEntryInfo? {
+        guard let data = try? JSONDecoder().decode(JSONValue.self, from: Data(record.data.utf8)) else { return nil }
+        return LedgerEntryInfo(ChangeEvent(
+            seq: record.seq, kind: .ledgerEntry, project: record.project, path: record.path,
+            time: Int64(record.created.timeIntervalSince1970), data: data))
+    }
+}
+
+/// The names of the ledger files in a client's folder and in an export.
+enum LedgerFolderName {
+    static let csv = "LEDGER.csv"
+}

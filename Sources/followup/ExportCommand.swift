@@ -1,0 +1,122 @@
+import ArgumentParser
+import ContentStore
+import Foundation
+import SyncClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Save a client's (or one project's) files as a tar, now or at a past feed position.",
+        discussion: """
+            The tar holds LEDGER.csv, followup-manifest.json (versions, hashes, projects, hour
+            entries) and <project>/<path> for every file. A file is written whole or not at all
+            (a temporary file renamed into place); -o - writes to standard output.
+            """)
+
+    @Argument(help: "CLIENT or CLIENT/PROJECT")
+    var target: String
+
+    @Option(name: .shortAndLong, help: "The tar to write, or - for standard output.")
+    var output: String
+
+    @Option(help: "Export the files as they were at this change-feed position.")
+    var at: Int64?
+
+    @OptionGroup var remote: RemoteOptions
+    @OptionGroup var options: OutputOptions
+
+    func validate() throws {
+        let parts = target.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+            throw ValidationError("expected CLIENT or CLIENT/PROJECT, got \(target)")
+        }
+        if let at, at < 0 { throw ValidationError("--at is a feed position ≥ 0") }
+        if output == "-" && options.json { throw ValidationError("--json prints a summary on standard output: use -o FILE with it") }
+    }
+
+    func run() async throws {
+        let parts = target.split(separator: "/").map(String.init)
+        let api = try remote.client(logger: try options.logger("followup.export"))
+        let export = try await api.export(client: parts[0], project: parts.count > 1 ? parts[1] : nil, at: at)
+        let toStdout = output == "-"
+        let temporary = toStdout ? nil : output + ".part-\(UUID().uuidString.prefix(8))"
+        let fd = toStdout ? STDOUT_FILENO : open(temporary!, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CLIError("cannot create \(temporary!): \(String(cString: strerror(errno)))") }
+        let bar = ProgressBar(label: "export", enabled: !options.json)
+        var written: Int64 = 0
+        do {
+            for try await buffer in export.body {
+                try buffer.readableBytesView.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: output) }
+                written += Int64(buffer.readableBytes)
+                let total = export.contentBytes ?? 0
+                bar.update(done: min(written, total), total: total, bytes: (min(written, total), total))
+            }
+            if let temporary {
+                guard fsync(fd) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
+                close(fd)
+                guard rename(temporary, output) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
+            }
+        } catch {
+            if let temporary {
+                close(fd)
+                unlink(temporary)
+            }
+            throw error
+        }
+        bar.finish()
+        if options.json {
+            return try Terminal.printJSON(ExportSummary(file: output, bytes: written, position: export.position))
+        }
+        if !toStdout { print("wrote \(output): \(Terminal.bytes(written)), feed position \(export.position.map(String.init) ?? "?")") }
+    }
+
+    struct ExportSummary: Encodable {
+        var file: String
+        var bytes: Int64
+        var position: Int64?
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Upload a tar's files into a project as one commit (staff); a bad entry refuses the whole tar.",
+        discussion: """
+            Plain, gzip, xz, zstd or bzip2 tars. Absolute paths, "..", links, devices, duplicate
+            names, a file where a folder must be, sizes beyond the archive and truncated archives
+            are refused, naming the entry, before anything is sent. Existing files stay.
+            """)
+
+    @Argument(help: "The tar to import.")
+    var file: String
+
+    @Argument(help: "CLIENT/PROJECT")
+    var path: ProjectPath
+
+    @Option(help: "The project phase the files belong to.")
+    var phase: String?
+
+    @OptionGroup var remote: RemoteOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+    }
+
+    func run() async throws {
+        let logger = try output.logger("followup.import")
+        let pusher = Pusher(api: try remote.client(logger: logger), chunker: try Chunker(.standard), logger: logger)
+        let bar = ProgressBar(label: "import", enabled: !output.json)
+        defer { bar.finish() }
+        let summary = try await TarImporter(pusher: pusher).importTar(file, client: path.client, project: path.project, phase: phase) {
+            done, total in bar.update(done: done, total: total, bytes: (done, total))
+        }
+        bar.finish()
+        if output.json { return try Terminal.printJSON(summary) }
+        print("\(summary.files) files: \(summary.written) new or changed, \(summary.unchanged) unchanged")
+        print("uploaded \(Terminal.bytes(summary.uploadedBytes)), deduplicated \(Terminal.bytes(summary.deduplicatedBytes)); feed at \(summary.commit)")
+    }
+}
