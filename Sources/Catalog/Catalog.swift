@@ -91,6 +91,27 @@ public final class Catalog: Sendable {
 
     /// Domain errors pass through; driver errors are logged and reduced to a
     /// message without SQL or file paths.
+    /// A transaction on the raw SQLite connection, for the few operations (dump and load)
+    /// that work on any table without knowing its columns.
+    func rawTransaction<T: Sendable>(begin: String, _ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        await gate.enter()
+        do {
+            _ = try await connection.query(begin)
+            do {
+                let result = try await body(connection)
+                _ = try await connection.query("COMMIT")
+                await gate.leave()
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            await gate.leave()
+            throw wrap(error)
+        }
+    }
+
     private func wrap(_ error: any Error) -> any Error {
         // Domain refusals (a debit beyond the balance, an overpayment…) are answers, not failures.
         if error is CatalogError || error is LedgerError || error is CancellationError { return error }

@@ -69,6 +69,15 @@ public final class ChunkStore: Sendable {
         return try ChunkStore(root: root, configuration: configuration, blobs: blobs, index: index, logger: logger)
     }
 
+    /// Holds the store's lock shared while the result lives: packs stay as they are (gc
+    /// and index rebuilds wait), writers may add. For a backup reading every pack.
+    public func sharedLock(for purpose: String) throws -> StoreLock {
+        try lock(.shared, for: purpose)
+    }
+
+    /// The store's staging directory (same file system as the packs).
+    public var stagingDirectory: String { staging }
+
     func lock(_ mode: StoreLock.Mode, for purpose: String) throws -> StoreLock {
         try StoreLock(root: root, mode: mode, purpose: purpose)
     }

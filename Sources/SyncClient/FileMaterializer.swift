@@ -120,6 +120,8 @@ final class FileMaterializer {
         if ftruncate(fd, off_t(offset)) != 0 { throw FileIO.error("truncate", part) }
 
         for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
+            // A cancelled pull stops here; what is written so far stays for the next run.
+            try Task.checkCancellation()
             let bytes: [UInt8]
             if isRemote {
                 bytes = try await remote.next(chunk)

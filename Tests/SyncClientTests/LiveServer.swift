@@ -11,6 +11,7 @@ import Testing
 struct LiveServer {
     let root: String
     let storage: Storage
+    var configuration: FollowUpConfiguration { storage.configuration }
     let url: String
     let staffToken: String
     let acmeToken: String
@@ -51,23 +52,33 @@ struct LiveServer {
             let acme = try await storage.catalog.createToken(name: "acme", role: .client, client: "acme").secret
             let globex = try await storage.catalog.createToken(name: "globex", role: .client, client: "globex").secret
 
-            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = buildApplication(storage: storage, configuration: configuration, logger: quietLogger()) { continuation.yield($0) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run() }
-                var iterator = ports.makeAsyncIterator()
-                let port = try #require(await iterator.next())
+            try await serve(storage, configuration: configuration) { url in
                 let server = LiveServer(
-                    root: root, storage: storage, url: "http://127.0.0.1:\(port)", staffToken: staff, acmeToken: acme,
-                    globexToken: globex)
+                    root: root, storage: storage, url: url, staffToken: staff, acmeToken: acme, globexToken: globex)
                 try await body(server)
-                group.cancelAll()
             }
         } catch {
             await storage.close()
             throw error
         }
         await storage.close()
+    }
+}
+
+extension LiveServer {
+    /// Runs the server over `storage` on a loopback port while `body` runs with its URL.
+    static func serve(_ storage: Storage, configuration: FollowUpConfiguration, _ body: (String) async throws -> Void) async throws {
+        var configuration = configuration
+        configuration.port = 0
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(storage: storage, configuration: configuration, logger: quietLogger()) { continuation.yield($0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await body("http://127.0.0.1:\(port)")
+            group.cancelAll()
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import ContentStore
 import Foundation
 import Ledger
 import SyncProtocol
+import Synchronization
 import Testing
 @testable import SyncClient
 
@@ -157,9 +158,13 @@ struct PullerTests {
             // Cancel the pull once 2.5 MB have arrived: the state on disk is what a kill leaves.
             let (reached, signal) = AsyncStream.makeStream(of: Void.self)
             await withTaskGroup(of: Void.self) { group in
+                let signalled = Mutex(false)
                 group.addTask {
                     _ = try? await puller.pull(folder: folder, client: "acme") { progress in
-                        if progress.bytesDone >= 2_500_000 { signal.yield() }
+                        guard progress.bytesDone >= 2_500_000, signalled.withLock({ done in defer { done = true }; return !done }) else { return }
+                        signal.yield()
+                        // Give the test the moment it needs to cancel before the pull runs on.
+                        usleep(300_000)
                     }
                     signal.finish()
                 }
