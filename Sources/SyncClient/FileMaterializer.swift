@@ -94,30 +94,37 @@ final class FileMaterializer {
         return (steps, remote)
     }
 
-    /// Writes one step's content; returns false if the result does not hash to the job's
+    /// A content written to its `.part` file, waiting for its whole-file check.
+    struct Written: Sendable {
+        var sha256: ChunkID
+        var part: String
+    }
+
+    /// Writes one step's content and checks it: false if it does not hash to the job's
     /// SHA-256 (a local source changed under the pull), leaving nothing behind.
     func run(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Bool {
+        guard let written = try await write(step, remote: remote, progress: progress) else { return false }
+        let ok = Self.check(written)
+        try settle(written, ok: ok)
+        return ok
+    }
+
+    /// Writes one step's content into its `.part` file, without hashing it (``check(_:)``
+    /// does, possibly on another core while the next content arrives). Nil when a local
+    /// source vanished: nothing is left behind and the content is fetched whole later.
+    func write(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Written? {
         let job = step.job
-        let final = path(for: job.sha256)
-        let part = final + ".part"
+        let part = path(for: job.sha256) + ".part"
         let fd = try FileIO.open(part, O_RDWR | O_CREAT, 0o600)
         var closed = false
         defer { if !closed { FileIO.close(fd) } }
         let source = source(for: job.sha256, path: part)
-        let hasher = SHA256()
-        var offset: Int64 = 0
-        var good = true
-
-        // The verified prefix of an interrupted pull: hashed again for the whole-file hash.
-        for chunk in job.chunks[..<step.resumedChunks] {
-            var bytes = [UInt8](repeating: 0, count: chunk.length)
-            try bytes.withUnsafeMutableBytes { try FileIO.pread(fd, into: $0, at: offset, path: part) }
-            hasher.update(bytes)
-            index.add(chunk, in: source, at: offset)
-            offset += Int64(chunk.length)
-            reusedBytes += Int64(chunk.length)
-        }
+        // The verified prefix of an interrupted pull stays; the planner offered its chunks.
+        var offset = job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) }
+        reusedBytes += offset
         if ftruncate(fd, off_t(offset)) != 0 { throw FileIO.error("truncate", part) }
+        var extent = offset
+        var good = true
 
         for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
             // A cancelled pull stops here; what is written so far stays for the next run.
@@ -134,27 +141,46 @@ final class FileMaterializer {
                 offset += Int64(chunk.length)
                 continue
             }
-            hasher.update(bytes)
             if !Self.isZero(bytes) {
                 try bytes.withUnsafeBytes { try Self.pwrite(fd, $0, at: offset, path: part) }
+            } else if offset + Int64(chunk.length) > extent {
+                // A hole: the file must still reach past it, as later chunks may be copied from it.
+                if ftruncate(fd, off_t(offset + Int64(chunk.length))) != 0 { throw FileIO.error("truncate", part) }
             }
             index.add(chunk, in: source, at: offset)
             offset += Int64(chunk.length)
+            extent = max(extent, offset)
             progress(Int64(chunk.length))
         }
         if ftruncate(fd, off_t(job.size)) != 0 { throw FileIO.error("truncate", part) }
         FileIO.startWriteback(fd, offset: 0, length: 0)
         FileIO.close(fd)
         closed = true
-
-        guard good, hasher.finalize() == job.sha256 else {
+        guard good else {
             source.path = nil
             try FileIO.unlink(part)
-            return false
+            return nil
         }
-        try FileIO.rename(part, final)
-        source.path = final
-        return true
+        return Written(sha256: job.sha256, part: part)
+    }
+
+    /// Whether a written content hashes to its SHA-256 (read back from the page cache).
+    static func check(_ written: Written) -> Bool {
+        (try? hashFile(written.part)) == written.sha256
+    }
+
+    /// After its check, a content goes under its final name, or away (and with it the
+    /// chunks it offered).
+    func settle(_ written: Written, ok: Bool) throws {
+        let source = sources[written.sha256]
+        if ok {
+            let final = path(for: written.sha256)
+            try FileIO.rename(written.part, final)
+            source?.path = final
+        } else {
+            source?.path = nil
+            try FileIO.unlink(written.part)
+        }
     }
 
     private func source(for sha: ChunkID, path: String) -> ChunkSourceFile {

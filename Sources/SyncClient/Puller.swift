@@ -105,6 +105,8 @@ private struct PullRun {
     let progress: (@Sendable (PullProgress) -> Void)?
 
     private var partialDirectory: String { folder + "/" + SyncState.directoryName + "/partial" }
+    /// Whole-file checks running beside the transfer.
+    static let checksInFlight = 8
     /// Parents known to be real folders (created or checked), relative.
     private var knownFolders = Set<String>()
     private var lastSave = ContinuousClock.now
@@ -243,14 +245,35 @@ private struct PullRun {
         let report = progress
         let stream = RemoteChunkStream(api: api, chunks: remote, compression: compression)
         var failed: [FileMaterializer.Job] = []
-        for (number, step) in steps.enumerated() {
-            let ok = try await materializer.run(step, remote: stream) { bytes in
-                bytesDone += bytes
-                report?(PullProgress(filesDone: number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
+        // Contents are written here as the chunks arrive, and hash-checked in child tasks
+        // (on the other cores), settled under their final name only once all are written:
+        // a later content may still be copying chunks from an earlier one's `.part` file.
+        var checked: [(FileMaterializer.Job, FileMaterializer.Written, Bool)] = []
+        try await withThrowingTaskGroup(of: (Int, FileMaterializer.Written, Bool).self) { group in
+            var running = 0
+            for (number, step) in steps.enumerated() {
+                let written = try await materializer.write(step, remote: stream) { bytes in
+                    bytesDone += bytes
+                    report?(PullProgress(filesDone: number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
+                }
+                guard let written else {
+                    failed.append(step.job)
+                    continue
+                }
+                if running == Self.checksInFlight, let (done, result, ok) = try await group.next() {
+                    checked.append((steps[done].job, result, ok))
+                    running -= 1
+                }
+                group.addTask { (number, written, FileMaterializer.check(written)) }
+                running += 1
             }
-            if !ok { failed.append(step.job) }
+            for try await (done, result, ok) in group { checked.append((steps[done].job, result, ok)) }
         }
         try await stream.finish()
+        for (job, written, ok) in checked {
+            try materializer.settle(written, ok: ok)
+            if !ok { failed.append(job) }
+        }
         var fetched = stream.fetchedBytes
         var wire = stream.wireBytes
         guard !failed.isEmpty else { return (fetched, wire) }

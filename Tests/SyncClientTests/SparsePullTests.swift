@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 extension Tag {
-    /// Minutes rather than seconds: run with `make test-slow` (FOLLOWUP_SLOW_TESTS=1).
+    /// Tens of seconds rather than milliseconds: run with FOLLOWUP_SLOW_TESTS=1 (CI, `make test-slow`).
     @Tag static var slow: Self
 }
 
