@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/followup
 STORAGE ?= storage
 
-.PHONY: deps build run test test-slow bench bench-sync clean
+.PHONY: deps build run test test-slow bench bench-sync bench-export clean
 
 # Installs the system libraries (libarchive, libcrypto) when missing.
 deps:
@@ -38,6 +38,10 @@ bench: build
 # The sync benchmark: push against restic, pull against an rsync daemon (see bench/README.md).
 bench-sync: build
 	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/sync.sh
+
+# The export benchmark: followup export against tar -cf FILE and restic dump (see bench/README.md).
+bench-export: build
+	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/export.sh
 
 clean:
 	rm -rf .build

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# bench/lib.sh -- helpers shared by bench/ingest.sh and bench/sync.sh. Sourced, not run,
-# after the script has set BENCH_DIR (this folder); sets ROOT, the project root. The
-# functions below use the script's globals WORK, LOGS, RUNS and, for run_row, the arrays
-# S_TOOL and S_OP; die uses BENCH_NAME, set by bench_args.
+# bench/lib.sh -- helpers shared by bench/ingest.sh, bench/sync.sh and bench/export.sh.
+# Sourced, not run, after the script has set BENCH_DIR (this folder); sets ROOT, the
+# project root. The functions below use the script's globals WORK, LOGS, RUNS and, for
+# run_row and medians, the arrays S_TOOL and S_OP; die uses BENCH_NAME, set by bench_args.
 
 ROOT=$(dirname "$BENCH_DIR")
 
@@ -11,6 +11,15 @@ die() { echo "$BENCH_NAME: $*" >&2; exit 1; }
 
 # log MESSAGE... : a progress message with the time, on stderr.
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# on_exit FUNC : run FUNC when the script ends, also on an error, Ctrl-C or TERM (exit
+# status 130 and 143 for the signals).
+on_exit() {
+  # shellcheck disable=SC2064  # FUNC is the handler's name, expanded now on purpose
+  trap "$1" EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
 
 # bench_args NAME DEFAULT_WORKDIR ARG... : set BENCH_NAME (the script's name in messages);
 # -h/--help prints the calling script's header comment (line 2 up to `set -euo pipefail`)
@@ -40,14 +49,19 @@ set_workdir() {
   LOGS=$WORK/logs
 }
 
-# bench_env DEFAULT_RUNS : SCALE, SEED and RUNS from BENCH_SCALE, BENCH_SEED (default 42)
-# and BENCH_RUNS (default DEFAULT_RUNS); dies on a bad seed or run count.
+# bench_env DEFAULT_RUNS [PORTVAR...] : SCALE, SEED and RUNS from BENCH_SCALE, BENCH_SEED
+# (default 42) and BENCH_RUNS (default DEFAULT_RUNS); dies on a bad seed or run count, or
+# when a variable PORTVAR is set to something else than a port number.
 bench_env() {
+  local v
   SCALE=$(awk -v s="${BENCH_SCALE:-1}" 'BEGIN { printf "%g", s }')
   SEED=${BENCH_SEED:-42}
   [[ "$SEED" =~ ^[0-9]+$ ]] || die "BENCH_SEED must be an integer"
   RUNS=${BENCH_RUNS:-$1}
   [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$RUNS'"
+  for v in "${@:2}"; do
+    [[ -z "${!v:-}" || "${!v}" =~ ^[1-9][0-9]{0,4}$ ]] || die "$v must be a port number, got '${!v}'"
+  done
 }
 
 # install_missing COMMAND[=PACKAGE]... : apt-get install the packages of the commands that
@@ -119,6 +133,25 @@ restic_env() {
   export RESTIC_REPOSITORY=$WORK/restic-repo RESTIC_CACHE_DIR=$WORK/restic-cache
 }
 
+# cache_policy : DROP_CACHES from BENCH_DROP_CACHES (default 0). 1 is kept only as root
+# with a writable /proc/sys/vm/drop_caches; otherwise a message, and 0 (warm cache).
+cache_policy() {
+  DROP_CACHES=${BENCH_DROP_CACHES:-0}
+  if [[ "$DROP_CACHES" == 1 ]] && ! { [[ $(id -u) -eq 0 ]] && sync && echo 3 2>/dev/null >/proc/sys/vm/drop_caches; }; then
+    log "BENCH_DROP_CACHES=1 needs root and a writable /proc/sys/vm/drop_caches: the page cache stays warm"
+    DROP_CACHES=0
+  fi
+}
+
+# settle : flush dirty pages before a timed step; with DROP_CACHES=1 (see cache_policy)
+# also drop the page cache, so that the step reads from disk.
+settle() {
+  sync
+  if [[ "$DROP_CACHES" == 1 ]]; then
+    echo 3 >/proc/sys/vm/drop_caches || die "could not drop the page cache (BENCH_DROP_CACHES=1)"
+  fi
+}
+
 # timed NAME CMD... : run CMD under /usr/bin/time (stdout/stderr -> logs/NAME.out/.err)
 # and set WALL (s), RSS_MB (max RSS, 1 MB = 10^6 bytes), USR, SYS (s). A failing command
 # stops the script, unless ALLOW_FAIL=1: then it returns 1 and leaves the figures "n/a".
@@ -145,6 +178,96 @@ untimed() {
   log "run: $name (untimed)"
   "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err" \
     || { tail -n 20 "$LOGS/$name.err" >&2; die "step $name failed: $*"; }
+}
+
+# --- the followup server (sync.sh, export.sh) ----------------------------------------------
+# followup_env : find_followup (FU); then drop the calling shell's FOLLOWUP_* variables
+# (server, token, config, chunking, ...), so that only the project's configuration counts
+# (servers and tokens are passed as flags), and set CFG to `--config
+# ROOT/config/followup.yaml` when that file exists.
+followup_env() {
+  local v
+  find_followup
+  while read -r v; do unset "$v"; done < <(compgen -e | grep '^FOLLOWUP_' || true)
+  CFG=()
+  if [[ -f "$ROOT/config/followup.yaml" ]]; then CFG=(--config "$ROOT/config/followup.yaml"); fi
+}
+
+# free_port : a TCP port of 127.0.0.1 that is free now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# stop_pid PID : stop a background process this script started (nothing when PID is empty
+# or gone).
+stop_pid() {
+  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
+
+# start_server TAG : a fresh storage SERVER (admin init), `followup serve` on 127.0.0.1
+# (port BENCH_PORT, or a free one) until GET /healthz answers, then the client CLIENT, a
+# staff and a client token and the project CLIENT/PROJECT, all untimed. Log names end in
+# .TAG (fu-admin-init.TAG.out, serve.TAG.err, ...; no suffix when TAG is empty). Uses FU
+# and CFG; sets SERVER_PID, URL, ADMIN_TOKEN, STAFF_TOKEN and CLIENT_TOKEN.
+start_server() {
+  local t=${1:+.$1} port i
+  rm -rf "${SERVER:?}"
+  untimed "fu-admin-init$t" "$FU" admin init "${CFG[@]}" --storage "$SERVER" --json
+  ADMIN_TOKEN=$(json_get "$LOGS/fu-admin-init$t.out" token)
+  [[ -n "$ADMIN_TOKEN" ]] || die "no admin token in $LOGS/fu-admin-init$t.out"
+  port=${BENCH_PORT:-$(free_port)}
+  URL=http://127.0.0.1:$port
+  log "starting followup serve on $URL"
+  "$FU" serve "${CFG[@]}" --storage "$SERVER" --host 127.0.0.1 --port "$port" \
+    >"$LOGS/serve$t.out" 2>"$LOGS/serve$t.err" &
+  SERVER_PID=$!
+  for ((i = 0; i < 300; i++)); do  # up to ~30 s
+    kill -0 "$SERVER_PID" 2>/dev/null \
+      || { tail -n 20 "$LOGS/serve$t.err" >&2; die "followup serve exited (port $port busy?): see $LOGS/serve$t.err"; }
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+      "$URL/healthz" 2>/dev/null && break
+    sleep 0.1
+  done
+  ((i < 300)) || die "followup serve (pid $SERVER_PID) not answering on $URL/healthz"
+  untimed "fu-client-add$t" "$FU" admin client add "$CLIENT" --name Bench \
+    --server "$URL" --token "$ADMIN_TOKEN" --json
+  untimed "fu-token-staff$t" "$FU" admin token create --name staff --role staff \
+    "${CFG[@]}" --storage "$SERVER" --json
+  STAFF_TOKEN=$(json_get "$LOGS/fu-token-staff$t.out" token)
+  untimed "fu-token-client$t" "$FU" admin token create --name "$CLIENT" --role client --client "$CLIENT" \
+    "${CFG[@]}" --storage "$SERVER" --json
+  CLIENT_TOKEN=$(json_get "$LOGS/fu-token-client$t.out" token)
+  [[ -n "$STAFF_TOKEN" && -n "$CLIENT_TOKEN" ]] || die "token create printed no token (see $LOGS/fu-token-*$t.out)"
+  untimed "fu-project-create$t" "$FU" project create "$CLIENT/$PROJECT" --title Data \
+    --server "$URL" --token "$STAFF_TOKEN" --json
+}
+
+# server_hwm : the server's peak RSS so far (VmHWM of SERVER_PID, decimal MB), or n/a.
+server_hwm() {
+  local hwm=""
+  if [[ -n "$SERVER_PID" && -r /proc/$SERVER_PID/status ]]; then
+    hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 * 1024 / 1e6 }' "/proc/$SERVER_PID/status")
+  fi
+  echo "${hwm:-n/a}"
+}
+
+# stop_server RUN OPERATION : HWM_MB = the server's peak RSS (server_hwm), also written to
+# results.tsv as the row "followup OPERATION RUN"; then the server is stopped.
+stop_server() {
+  HWM_MB=$(server_hwm)
+  stop_pid "$SERVER_PID"
+  SERVER_PID=""
+  tsv followup "$2" "$1" "" "$HWM_MB" "" "" "" "read from /proc before stopping the server"
+}
+
+# same_tree DIR COPY OUT : "same" when `diff -r` (contents, names, empty directories)
+# finds COPY equal to DIR, else "DIFFERENT" and a warning; the differences go to OUT.
+same_tree() {
+  if diff -r -q "$1" "$2" >"$3" 2>&1; then echo same
+  else log "warning: $2 differs from $1: $3"; echo DIFFERENT; fi
 }
 
 # tsv_header : start WORKDIR/results.tsv with its column names.
@@ -204,12 +327,123 @@ verdict() {
     print ok ? "PASS" : "FAIL" }'
 }
 
+# medians STEP... : per step, "median min max" of the rounds' wall (MW MWMIN MWMAX), max RSS
+# (MR MRMIN MRMAX) and bytes (MB MBMIN MBMAX), and a `median` row in results.tsv.
+# shellcheck disable=SC2034  # MW ... MBMAX are read by the script and by pair
+medians() {
+  declare -gA MW MWMIN MWMAX MR MRMIN MRMAX MB MBMIN MBMAX
+  local s med lo hi usr sys
+  for s in "$@"; do
+    read -r med lo hi < <(step_stats RW "$s" 2); MW[$s]=$med MWMIN[$s]=$lo MWMAX[$s]=$hi
+    read -r med lo hi < <(step_stats RR "$s" 1); MR[$s]=$med MRMIN[$s]=$lo MRMAX[$s]=$hi
+    read -r med lo hi < <(step_stats RB "$s" 0); MB[$s]=$med MBMIN[$s]=$lo MBMAX[$s]=$hi
+    read -r usr _ _ < <(step_stats RU "$s" 2)
+    read -r sys _ _ < <(step_stats RS "$s" 2)
+    tsv "${S_TOOL[$s]}" "${S_OP[$s]}" median "${MW[$s]}" "${MR[$s]}" "$usr" "$sys" "${MB[$s]}" \
+      "median of $RUNS runs; wall_s min=${MWMIN[$s]} max=${MWMAX[$s]}; max_rss_mb min=${MRMIN[$s]} max=${MRMAX[$s]}; bytes min=${MBMIN[$s]} max=${MBMAX[$s]}"
+  done
+}
+
+# symbol OP : the sign of a check's operator (le, ge, lt).
+symbol() { case $1 in le) echo "≤" ;; ge) echo "≥" ;; lt) echo "<" ;; *) echo "" ;; esac; }
+
+# add_check NAME VALUE OP TARGET : a row of CHECKS (see write_checks); sets VERDICT.
+add_check() {
+  VERDICT=$(verdict "$2" "$3" "$4")
+  CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$(symbol "$3")" "$4" "$VERDICT")")
+}
+
+# range MED MIN MAX : "MED (MIN–MAX)"; "MED" when all three are equal; n/a.
+range() {
+  if [[ "$1" == n/a ]]; then echo n/a
+  elif awk -v a="${1//,/}" -v b="${2//,/}" -v c="${3//,/}" 'BEGIN { exit !(a == b && b == c) }'; then echo "$1"
+  else echo "$1 ($2–$3)"; fi
+}
+
+# round_ratios ARRAYNAME FU PEER : "min max" of the per-round ratios FU ÷ PEER.
+round_ratios() {
+  local -n a=$1
+  local r ratios=() _m lo hi
+  for ((r = 1; r <= RUNS; r++)); do ratios+=("$(ratio "${a[$2:$r]:-n/a}" "${a[$3:$r]:-n/a}")"); done
+  read -r _m lo hi < <(stats 3 "${ratios[@]}")
+  echo "$lo $hi"
+}
+
+# summary_header / summary FIELD... : WORKDIR/summary.tsv, the rows of the report's tables.
+summary_header() {
+  printf 'table\tstep\tpeer\tfollowup\tfollowup_min\tfollowup_max\tpeer_value\tpeer_min\tpeer_max\tratio\tratio_min\tratio_max\tgoal\tverdict\n' >"$WORK/summary.tsv"
+}
+summary() { local IFS=$'\t'; echo "$*" >>"$WORK/summary.tsv"; }
+
+# pair TABLE LABEL PEER_NAME FU PEER [CHECK OP TARGET [VALUE [GOAL]]] : compares two steps
+# (after medians) in TABLE = wall, bytes or rss: the median ratio FU ÷ PEER and the range
+# of the per-round ratios. With CHECK, adds that check of VALUE (default: the ratio)
+# against OP TARGET, shown as GOAL (default "OP TARGET"). Writes the summary.tsv row and
+# sets PAIR_MD = "followup | peer | ratio | goal | verdict", cells of a Markdown row.
+# shellcheck disable=SC2034  # PAIR_MD is read by the script
+pair() {
+  local table=$1 label=$2 peer_name=$3 fu=$4 peer=$5 x
+  case $table in wall) x=W ;; bytes) x=B ;; rss) x=R ;; *) die "pair: unknown table $table" ;; esac
+  local -n med=M$x lo=M${x}MIN hi=M${x}MAX
+  local rt rlo rhi goal="—" v="" fmt=echo
+  rt=$(ratio "${med[$fu]}" "${med[$peer]}")
+  read -r rlo rhi < <(round_ratios "R$x" "$fu" "$peer")
+  if (($# >= 8)); then
+    goal=${10:-"$(symbol "$7") $8"}
+    add_check "$6" "${9:-$rt}" "$7" "$8"
+    v=$VERDICT
+  fi
+  summary "$table" "$label" "$peer_name" "${med[$fu]}" "${lo[$fu]}" "${hi[$fu]}" \
+    "${med[$peer]}" "${lo[$peer]}" "${hi[$peer]}" "$rt" "$rlo" "$rhi" "$goal" "$v"
+  [[ $table == bytes ]] && fmt=commas
+  PAIR_MD="$(range "$($fmt "${med[$fu]}")" "$($fmt "${lo[$fu]}")" "$($fmt "${hi[$fu]}")") | $(range "$($fmt "${med[$peer]}")" "$($fmt "${lo[$peer]}")" "$($fmt "${hi[$peer]}")") | $(range "$rt" "$rlo" "$rhi") | $goal | $v"
+}
+
 # write_checks : the CHECKS rows (tab-separated) into WORKDIR/checks.tsv, with a header.
 write_checks() {
   {
     printf 'check\tvalue\ttarget\tverdict\n'
     printf '%s\n' "${CHECKS[@]}"
   } >"$WORK/checks.tsv"
+}
+
+# write_results_json : WORKDIR/results.json, one object with the keys env (env.txt's
+# "key: value" lines), runs and medians (results.tsv), summary (summary.tsv, when the
+# script writes one) and checks (checks.tsv).
+write_results_json() {
+  python3 - "$WORK" <<'PY'
+import csv, json, os, sys
+work = sys.argv[1]
+def rows(name):
+    with open(os.path.join(work, name), encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+def num(v):
+    try:
+        f = float(v)
+        return int(f) if f.is_integer() and "." not in v else f
+    except (TypeError, ValueError):
+        return None if v in ("", "n/a") else v
+def clean(r):
+    return {k: (v if k in ("tool", "operation", "note", "step", "peer", "table", "goal", "verdict", "check", "target") else num(v))
+            for k, v in r.items()}
+results = [clean(r) for r in rows("results.tsv")]
+env = {}
+with open(os.path.join(work, "env.txt"), encoding="utf-8") as f:
+    for line in f:
+        k, _, v = line.partition(":")
+        env[k.strip()] = v.strip()
+out = {
+    "env": env,
+    "runs": [r for r in results if r["run"] != "median"],
+    "medians": [r for r in results if r["run"] == "median"],
+}
+if os.path.exists(os.path.join(work, "summary.tsv")):
+    out["summary"] = [clean(r) for r in rows("summary.tsv")]
+out["checks"] = [clean(r) for r in rows("checks.tsv")]
+with open(os.path.join(work, "results.json"), "w", encoding="utf-8") as f:
+    json.dump(out, f, indent=2, ensure_ascii=False)
+    f.write("\n")
+PY
 }
 
 # commas NUMBER : thousands separators ("1234567" -> "1,234,567"), also inside a text.

@@ -42,17 +42,11 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH_DIR/lib.sh"  # sets ROOT, the project root
 
 bench_args sync.sh "<project root>/bench-work/sync" "$@"
-set_workdir "${1:-$ROOT/bench-work/sync}" "; $ROOT/bench-work belongs to ingest.sh" "$ROOT/bench-work"
+set_workdir "${1:-$ROOT/bench-work/sync}" "; $ROOT/bench-work and $ROOT/bench-work/export belong to ingest.sh and export.sh" \
+  "$ROOT/bench-work" "$ROOT/bench-work/export"
 
-bench_env 3
-for v in BENCH_PORT BENCH_RSYNC_PORT; do
-  [[ -z "${!v:-}" || "${!v}" =~ ^[1-9][0-9]{0,4}$ ]] || die "$v must be a port number, got '${!v}'"
-done
-DROP_CACHES=${BENCH_DROP_CACHES:-0}
-if [[ "$DROP_CACHES" == 1 ]] && ! { [[ $(id -u) -eq 0 ]] && sync && echo 3 2>/dev/null >/proc/sys/vm/drop_caches; }; then
-  log "BENCH_DROP_CACHES=1 needs root and a writable /proc/sys/vm/drop_caches: the page cache stays warm"
-  DROP_CACHES=0
-fi
+bench_env 3 BENCH_PORT BENCH_RSYNC_PORT  # also checks the port variables
+cache_policy  # DROP_CACHES, for settle
 
 PRISTINE=$WORK/pristine
 STAMP=$WORK/pristine.stamp
@@ -63,29 +57,15 @@ PULL_RS=$WORK/pull-rsync
 PROJECT=data          # followup pull writes the project into PULL_FU/$PROJECT
 CLIENT=bench
 
-# --- background processes: started by this script, stopped by their PID -----------------
+# --- background processes: started by this script, stopped by their PID (stop_pid) -------
 SERVER_PID="" RSYNCD_PID=""
-stop_pid() {  # stop_pid PID
-  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
-}
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() { stop_pid "$SERVER_PID"; SERVER_PID=""; stop_pid "$RSYNCD_PID"; RSYNCD_PID=""; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # --- tools (installed with apt-get when missing) and the followup binary ------------------
 install_missing python3 rsync restic diff=diffutils
-find_followup
-# The run depends on the project's configuration only: FOLLOWUP_* variables (server,
-# token, config, chunking, ...) of the calling shell are dropped; servers and tokens are
-# passed as flags.
-while read -r v; do unset "$v"; done < <(compgen -e | grep '^FOLLOWUP_' || true)
-CFG=()
-[[ -f "$ROOT/config/followup.yaml" ]] && CFG=(--config "$ROOT/config/followup.yaml")
+followup_env  # FU (FOLLOWUP_BIN or a build); drops FOLLOWUP_* of the calling shell; CFG
 # A binary without `pull` (still being written) runs everything else; its pull rows are n/a.
 HAVE_PULL=0
 [[ "$("$FU" pull --help 2>/dev/null || true)" == *"USAGE: followup pull"* ]] && HAVE_PULL=1
@@ -101,25 +81,9 @@ mkdir -p "$LOGS"
 # there (it must look like a gen.py tree for mutate.py and rename.py).
 dataset "$PRISTINE" "$STAMP"
 
-# --- helpers (more in lib.sh) ---------------------------------------------------------
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# settle: flush dirty pages before a timed step; with BENCH_DROP_CACHES=1 (as root, and
-# when the kernel lets us) also drop the page cache, so every step reads from disk.
-settle() {
-  sync
-  if [[ "$DROP_CACHES" == 1 ]]; then
-    echo 3 >/proc/sys/vm/drop_caches || die "could not drop the page cache (BENCH_DROP_CACHES=1)"
-  fi
-}
-
+# --- helpers (more in lib.sh: settle, start_server, pair, ...) ---------------------------
 # rsync_stat LOGNAME LABEL : a number from rsync --stats ("Total bytes received: 1,234")
 rsync_stat() { sed -n "s/^$2: *\([0-9,.]*\).*/\1/p" "$LOGS/$1.out" | tr -dc '0-9'; }
-
-# symbol OP : the sign of a check's operator (le, ge, lt)
-symbol() { case $1 in le) echo "≤" ;; ge) echo "≥" ;; lt) echo "<" ;; *) echo "" ;; esac; }
 
 # --- steps: per-run figures keyed "STEP:ROUND" ------------------------------------------
 declare -A S_TOOL=(
@@ -141,6 +105,7 @@ declare -A S_OP=(
 STEP_ORDER=(restic-backup fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate fu-push-mutate
             rsync-mutate fu-mutate restic-rename fu-push-rename rsync-rename fu-rename)
 declare -A RW RR RU RS RB TREE SERVER_HWM
+HWM_OP="server peak RSS over the round (VmHWM)"
 
 tsv_header
 
@@ -200,60 +165,9 @@ pull_step() {  # pull_step STEP ROUND : followup pull; bytes = fetched_bytes
 # trees STAGE ROUND : compare both pulled trees with data (diff -r: contents, names,
 # empty directories); results in TREE[rsync|followup:STAGE:ROUND] = same | DIFFERENT | n/a
 trees() {
-  local out=$LOGS/diff-rsync-$1.r$2.out
-  if diff -r -q "$DATA" "$PULL_RS" >"$out" 2>&1; then TREE[rsync:$1:$2]=same
-  else TREE[rsync:$1:$2]=DIFFERENT; log "warning: rsync tree differs from data after $1 (round $2): $out"; fi
+  TREE[rsync:$1:$2]=$(same_tree "$DATA" "$PULL_RS" "$LOGS/diff-rsync-$1.r$2.out")
   if ((!HAVE_PULL)); then TREE[followup:$1:$2]=n/a; return; fi
-  out=$LOGS/diff-followup-$1.r$2.out
-  if diff -r -q "$DATA" "$PULL_FU/$PROJECT" >"$out" 2>&1; then TREE[followup:$1:$2]=same
-  else TREE[followup:$1:$2]=DIFFERENT; log "warning: followup tree differs from data after $1 (round $2): $out"; fi
-}
-
-# start_server ROUND : fresh storage (admin init), `serve` on a free port, then a client,
-# a staff and a client token and the project, all untimed. Sets URL and the tokens.
-start_server() {
-  local r=$1 port i
-  rm -rf "${SERVER:?}"
-  untimed "fu-admin-init.r$r" "$FU" admin init "${CFG[@]}" --storage "$SERVER" --json
-  ADMIN_TOKEN=$(json_get "$LOGS/fu-admin-init.r$r.out" token)
-  [[ -n "$ADMIN_TOKEN" ]] || die "no admin token in $LOGS/fu-admin-init.r$r.out"
-  port=${BENCH_PORT:-$(free_port)}
-  URL=http://127.0.0.1:$port
-  log "starting followup serve on $URL (round $r)"
-  "$FU" serve "${CFG[@]}" --storage "$SERVER" --host 127.0.0.1 --port "$port" \
-    >"$LOGS/serve.r$r.out" 2>"$LOGS/serve.r$r.err" &
-  SERVER_PID=$!
-  for ((i = 0; i < 300; i++)); do  # up to ~30 s
-    kill -0 "$SERVER_PID" 2>/dev/null \
-      || { tail -n 20 "$LOGS/serve.r$r.err" >&2; die "followup serve exited (port $port busy?): see $LOGS/serve.r$r.err"; }
-    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-      "$URL/healthz" 2>/dev/null && break
-    sleep 0.1
-  done
-  ((i < 300)) || die "followup serve (pid $SERVER_PID) not answering on $URL/healthz"
-  untimed "fu-client-add.r$r" "$FU" admin client add "$CLIENT" --name Bench \
-    --server "$URL" --token "$ADMIN_TOKEN" --json
-  untimed "fu-token-staff.r$r" "$FU" admin token create --name staff --role staff \
-    "${CFG[@]}" --storage "$SERVER" --json
-  STAFF_TOKEN=$(json_get "$LOGS/fu-token-staff.r$r.out" token)
-  untimed "fu-token-client.r$r" "$FU" admin token create --name "$CLIENT" --role client --client "$CLIENT" \
-    "${CFG[@]}" --storage "$SERVER" --json
-  CLIENT_TOKEN=$(json_get "$LOGS/fu-token-client.r$r.out" token)
-  [[ -n "$STAFF_TOKEN" && -n "$CLIENT_TOKEN" ]] || die "token create printed no token (see $LOGS/fu-token-*.r$r.out)"
-  untimed "fu-project-create.r$r" "$FU" project create "$CLIENT/$PROJECT" --title Data \
-    --server "$URL" --token "$STAFF_TOKEN" --json
-}
-
-# stop_server ROUND : record the server's peak RSS (VmHWM, decimal MB) and stop it.
-stop_server() {
-  local hwm=n/a
-  if [[ -n "$SERVER_PID" && -r /proc/$SERVER_PID/status ]]; then
-    hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 * 1024 / 1e6 }' "/proc/$SERVER_PID/status")
-  fi
-  SERVER_HWM[$1]=${hwm:-n/a}
-  stop_pid "$SERVER_PID"
-  SERVER_PID=""
-  tsv followup "server peak RSS over the round (VmHWM)" "$1" "" "${SERVER_HWM[$1]}" "" "" "" "read from /proc before stopping the server"
+  TREE[followup:$1:$2]=$(same_tree "$DATA" "$PULL_FU/$PROJECT" "$LOGS/diff-followup-$1.r$2.out")
 }
 
 # --- rsync daemon on 127.0.0.1: module `data` = WORKDIR/data, read only, current user --
@@ -310,7 +224,7 @@ for ((r = 1; r <= RUNS; r++)); do
   rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
   untimed "restic-init.r$r" restic init
   restic_step restic-backup "$r"
-  start_server "$r"
+  start_server "r$r"  # fresh storage, client, tokens and project; sets URL and the tokens
   push_step fu-push "$r"
 
   # 2. initial pull into empty folders
@@ -338,26 +252,18 @@ for ((r = 1; r <= RUNS; r++)); do
   pull_step fu-rename "$r"
   trees rename "$r"
 
-  stop_server "$r"
+  stop_server "$r" "$HWM_OP"  # the server's peak RSS over the round (VmHWM)
+  SERVER_HWM[$r]=$HWM_MB
 done
 stop_pid "$RSYNCD_PID"
 RSYNCD_PID=""
 MUTATED=$(sed -n 's/^bytes_changed=//p' "$LOGS/mutate.r1.out")
 RENAMED=$(sed -n 's/.*files_with_new_path=\([0-9]*\) bytes_with_new_path=\([0-9]*\).*/\1 files, \2 bytes/p' "$LOGS/rename.r1.out")
 
-# --- medians ----------------------------------------------------------------------------
-declare -A MW MWMIN MWMAX MR MRMIN MRMAX MB MBMIN MBMAX
-for s in "${STEP_ORDER[@]}"; do
-  read -r med lo hi < <(step_stats RW "$s" 2); MW[$s]=$med MWMIN[$s]=$lo MWMAX[$s]=$hi
-  read -r med lo hi < <(step_stats RR "$s" 1); MR[$s]=$med MRMIN[$s]=$lo MRMAX[$s]=$hi
-  read -r med lo hi < <(step_stats RB "$s" 0); MB[$s]=$med MBMIN[$s]=$lo MBMAX[$s]=$hi
-  read -r usr _ _ < <(step_stats RU "$s" 2)
-  read -r sys _ _ < <(step_stats RS "$s" 2)
-  tsv "${S_TOOL[$s]}" "${S_OP[$s]}" median "${MW[$s]}" "${MR[$s]}" "$usr" "$sys" "${MB[$s]}" \
-    "median of $RUNS runs; wall_s min=${MWMIN[$s]} max=${MWMAX[$s]}; max_rss_mb min=${MRMIN[$s]} max=${MRMAX[$s]}; bytes min=${MBMIN[$s]} max=${MBMAX[$s]}"
-done
+# --- medians (MW, MR, MB and their MIN/MAX; see lib.sh) ------------------------------------
+medians "${STEP_ORDER[@]}"
 read -r HWM HWMMIN HWMMAX < <(stats 1 "${SERVER_HWM[@]}")
-tsv followup "server peak RSS over the round (VmHWM)" median "" "$HWM" "" "" "" "median of $RUNS rounds; min=$HWMMIN max=$HWMMAX"
+tsv followup "$HWM_OP" median "" "$HWM" "" "" "" "median of $RUNS rounds; min=$HWMMIN max=$HWMMAX"
 
 # --- the tables' rows (summary.tsv) and the checks (checks.tsv) --------------------------
 # A pair: label | followup step | peer step | peer | wall goal (op target) | bytes goal | bytes meaning
@@ -370,60 +276,29 @@ PAIRS=(
   "push after rename.py|fu-push-rename|restic-rename|restic backup, same repo|||uploaded_bytes vs repo growth"
   "pull after rename.py|fu-rename|rsync-rename|rsync daemon pull||le 0.05|fetched_bytes vs bytes received"
 )
-range() {  # range MED MIN MAX : "MED (MIN–MAX)"; "MED" when all are equal; n/a
-  if [[ "$1" == n/a ]]; then echo n/a
-  elif awk -v a="${1//,/}" -v b="${2//,/}" -v c="${3//,/}" 'BEGIN { exit !(a == b && b == c) }'; then echo "$1"
-  else echo "$1 ($2–$3)"; fi
-}
-# round_ratios ARRAYNAME FU PEER : "min max" of the per-round ratios
-round_ratios() {
-  local -n a=$1
-  local r out=()
-  for ((r = 1; r <= RUNS; r++)); do out+=("$(ratio "${a[$2:$r]:-n/a}" "${a[$3:$r]:-n/a}")"); done
-  local _m lo hi
-  read -r _m lo hi < <(stats 3 "${out[@]}")
-  echo "$lo $hi"
-}
 CHECKS=()
-check() {  # check NAME VALUE OP TARGET : adds a check and sets VERDICT
-  VERDICT=$(verdict "$2" "$3" "$4")
-  CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$(symbol "$3")" "$4" "$VERDICT")")
-}
-printf 'table\tstep\tpeer\tfollowup\tfollowup_min\tfollowup_max\tpeer_value\tpeer_min\tpeer_max\tratio\tratio_min\tratio_max\tgoal\tverdict\n' >"$WORK/summary.tsv"
-summary() { local IFS=$'\t'; echo "$*" >>"$WORK/summary.tsv"; }
+summary_header
 WALL_MD=() BYTES_MD=() RSS_MD=()
 for p in "${PAIRS[@]}"; do
   IFS='|' read -r label fu peer peer_name wgoal bgoal bmeaning <<<"$p"
-  # wall time
-  rt=$(ratio "${MW[$fu]}" "${MW[$peer]}")
-  read -r rlo rhi < <(round_ratios RW "$fu" "$peer")
-  goal="—" v=""
+  # wall time and bytes: medians, ratios, goals and checks (pair in lib.sh)
   if [[ -n "$wgoal" ]]; then
     read -r op target <<<"$wgoal"
-    goal="$(symbol "$op") $target"
-    check "wall: $label, followup / $peer_name" "$rt" "$op" "$target"
-    v=$VERDICT
+    pair wall "$label" "$peer_name" "$fu" "$peer" "wall: $label, followup / $peer_name" "$op" "$target"
+  else
+    pair wall "$label" "$peer_name" "$fu" "$peer"
   fi
-  summary wall "$label" "$peer_name" "${MW[$fu]}" "${MWMIN[$fu]}" "${MWMAX[$fu]}" \
-    "${MW[$peer]}" "${MWMIN[$peer]}" "${MWMAX[$peer]}" "$rt" "$rlo" "$rhi" "$goal" "$v"
-  WALL_MD+=("| $label | $peer_name | $(range "${MW[$fu]}" "${MWMIN[$fu]}" "${MWMAX[$fu]}") | $(range "${MW[$peer]}" "${MWMIN[$peer]}" "${MWMAX[$peer]}") | $(range "$rt" "$rlo" "$rhi") | $goal | $v |")
-  # bytes
-  rt=$(ratio "${MB[$fu]}" "${MB[$peer]}")
-  read -r rlo rhi < <(round_ratios RB "$fu" "$peer")
-  goal="—" v=""
+  WALL_MD+=("| $label | $peer_name | $PAIR_MD |")
   if [[ -n "$bgoal" ]]; then
     read -r op target <<<"$bgoal"
-    goal="$(symbol "$op") $target"
-    check "bytes: $label, followup / $peer_name" "$rt" "$op" "$target"
-    v=$VERDICT
+    pair bytes "$label" "$peer_name" "$fu" "$peer" "bytes: $label, followup / $peer_name" "$op" "$target"
   elif [[ "$fu" == fu-noop ]]; then  # extra: a no-op pull fetches nothing
-    goal="fetched = 0"
-    check "bytes: no-op pull, followup fetched_bytes (max of the rounds)" "${MBMAX[$fu]}" le 0
-    v=$VERDICT
+    pair bytes "$label" "$peer_name" "$fu" "$peer" "bytes: no-op pull, followup fetched_bytes (max of the rounds)" \
+      le 0 "${MBMAX[$fu]}" "fetched = 0"
+  else
+    pair bytes "$label" "$peer_name" "$fu" "$peer"
   fi
-  summary bytes "$label" "$peer_name" "${MB[$fu]}" "${MBMIN[$fu]}" "${MBMAX[$fu]}" \
-    "${MB[$peer]}" "${MBMIN[$peer]}" "${MBMAX[$peer]}" "$rt" "$rlo" "$rhi" "$goal" "$v"
-  BYTES_MD+=("| $label | $bmeaning | $(range "$(commas "${MB[$fu]}")" "$(commas "${MBMIN[$fu]}")" "$(commas "${MBMAX[$fu]}")") | $(range "$(commas "${MB[$peer]}")" "$(commas "${MBMIN[$peer]}")" "$(commas "${MBMAX[$peer]}")") | $(range "$rt" "$rlo" "$rhi") | $goal | $v |")
+  BYTES_MD+=("| $label | $bmeaning | $PAIR_MD |")
   # peak RSS (client processes)
   summary rss "$label" "$peer_name" "${MR[$fu]}" "${MRMIN[$fu]}" "${MRMAX[$fu]}" \
     "${MR[$peer]}" "${MRMIN[$peer]}" "${MRMAX[$peer]}" "" "" "" "" ""
@@ -452,38 +327,7 @@ done
 write_checks
 
 # --- results.json: env, per-run rows, medians, tables, checks -----------------------------
-python3 - "$WORK" <<'PY'
-import csv, json, os, sys
-work = sys.argv[1]
-def rows(name):
-    with open(os.path.join(work, name), encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-def num(v):
-    try:
-        f = float(v)
-        return int(f) if f.is_integer() and "." not in v else f
-    except (TypeError, ValueError):
-        return None if v in ("", "n/a") else v
-def clean(r):
-    return {k: (v if k in ("tool", "operation", "note", "step", "peer", "table", "goal", "verdict", "check", "target") else num(v))
-            for k, v in r.items()}
-results = [clean(r) for r in rows("results.tsv")]
-env = {}
-with open(os.path.join(work, "env.txt"), encoding="utf-8") as f:
-    for line in f:
-        k, _, v = line.partition(":")
-        env[k.strip()] = v.strip()
-out = {
-    "env": env,
-    "runs": [r for r in results if r["run"] != "median"],
-    "medians": [r for r in results if r["run"] == "median"],
-    "summary": [clean(r) for r in rows("summary.tsv")],
-    "checks": [clean(r) for r in rows("checks.tsv")],
-}
-with open(os.path.join(work, "results.json"), "w", encoding="utf-8") as f:
-    json.dump(out, f, indent=2, ensure_ascii=False)
-    f.write("\n")
-PY
+write_results_json
 
 # --- report (Markdown) ----------------------------------------------------------------------
 echo
