@@ -46,7 +46,11 @@ public struct TarWriter: ~Copyable, @unchecked Sendable {
     public init(output: TarOutput) throws(ArchiveError) {
         let context = Unmanaged.passUnretained(output).toOpaque()
         archive = try Self.open(describing: "a stream") {
-            archive_write_open2($0, context, nil, { _, context, bytes, count in
+            // 64 KiB blocks: fewer callbacks; the last block is not padded beyond its records.
+            guard archive_write_set_bytes_per_block($0, 64 << 10) == ARCHIVE_OK,
+                  archive_write_set_bytes_in_last_block($0, 1) == ARCHIVE_OK
+            else { return ARCHIVE_FATAL }
+            return archive_write_open2($0, context, nil, { _, context, bytes, count in
                 guard let context, let bytes else { return -1 }
                 let output = Unmanaged<TarOutput>.fromOpaque(context).takeUnretainedValue()
                 output.bytes.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
@@ -255,10 +259,12 @@ public final class TarOutput: @unchecked Sendable {
 
     public init() {}
 
-    /// Everything produced since the last call.
+    /// Everything produced since the last call (handed over, not copied).
     public func take() -> [UInt8] {
-        defer { bytes.removeAll(keepingCapacity: true) }
-        return bytes
+        var taken: [UInt8] = []
+        taken.reserveCapacity(bytes.capacity)
+        swap(&taken, &bytes)
+        return taken
     }
 
     public var isEmpty: Bool { bytes.isEmpty }

@@ -105,7 +105,13 @@ public final class ChunkStore: Sendable {
     /// itself (a pull checks every file's SHA-256 before using it), which halves the
     /// server's CPU per byte sent.
     public func contents(of ids: [ChunkID], verify: Bool = true) -> ChunkContents {
-        ChunkContents(store: self, ids: ids, verify: verify)
+        ChunkContents(store: self, ids: ids, verify: verify, known: [:])
+    }
+
+    /// As ``contents(of:verify:)``, with the locations already looked up (for many small
+    /// files, one index query for a group of them rather than one per file).
+    public func contents(of ids: [ChunkID], verify: Bool = true, locations: [ChunkID: ChunkLocation]) -> ChunkContents {
+        ChunkContents(store: self, ids: ids, verify: verify, known: locations)
     }
 
     func read(_ id: ChunkID, at location: ChunkLocation, verify: Bool) async throws -> [UInt8] {
@@ -159,10 +165,11 @@ public struct ChunkContents: AsyncSequence, Sendable {
     let store: ChunkStore
     let ids: [ChunkID]
     let verify: Bool
+    let known: [ChunkID: ChunkLocation]
     static let batch = 512
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, ids: ids, verify: verify)
+        AsyncIterator(store: store, ids: ids, verify: verify, known: known)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -171,17 +178,21 @@ public struct ChunkContents: AsyncSequence, Sendable {
         let verify: Bool
         private var position = 0
         private var batchEnd = 0
-        private var locations: [ChunkID: ChunkLocation] = [:]
+        private var locations: [ChunkID: ChunkLocation]
+        /// Whether `locations` came with the sequence and covers every id.
+        private let prefetched: Bool
 
-        init(store: ChunkStore, ids: [ChunkID], verify: Bool) {
+        init(store: ChunkStore, ids: [ChunkID], verify: Bool, known: [ChunkID: ChunkLocation]) {
             self.store = store
             self.ids = ids
             self.verify = verify
+            locations = known
+            prefetched = !known.isEmpty && ids.allSatisfy { known[$0] != nil }
         }
 
         public mutating func next() async throws -> (ChunkID, [UInt8])? {
             guard position < ids.count else { return nil }
-            if position == batchEnd {
+            if position == batchEnd && !prefetched {
                 batchEnd = Swift.min(position + ChunkContents.batch, ids.count)
                 locations = try await store.index.locations(of: Array(ids[position..<batchEnd]))
             }

@@ -48,9 +48,15 @@ struct ExportCommand: AsyncParsableCommand {
         let bar = ProgressBar(label: "export", enabled: !options.json)
         var written: Int64 = 0
         do {
+            var flushed: Int64 = 0
             for try await buffer in export.body {
                 try buffer.readableBytesView.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: output) }
                 written += Int64(buffer.readableBytes)
+                // Start writing to disk as it comes, so the final fsync has little left to do.
+                if !toStdout && written - flushed >= 8 << 20 {
+                    FileIO.startWriteback(fd, offset: flushed, length: written - flushed)
+                    flushed = written
+                }
                 let total = export.contentBytes ?? 0
                 bar.update(done: min(written, total), total: total, bytes: (min(written, total), total))
             }
