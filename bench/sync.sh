@@ -269,7 +269,7 @@ tsv followup "$HWM_OP" median "" "$HWM" "" "" "" "median of $RUNS rounds; min=$H
 # A pair: label | followup step | peer step | peer | wall goal (op target) | bytes goal | bytes meaning
 PAIRS=(
   "push into a fresh server|fu-push|restic-backup|restic backup, fresh repo|le 0.5||uploaded_bytes vs repo growth"
-  "initial pull, empty folder|fu-pull|rsync-pull|rsync daemon pull|||fetched_bytes vs bytes received"
+  "initial pull, empty folder|fu-pull|rsync-pull|rsync daemon pull|le 1.0||fetched_bytes vs bytes received"
   "no-op pull|fu-noop|rsync-noop|rsync daemon pull|le 0.2||fetched_bytes vs bytes received"
   "push after mutate.py|fu-push-mutate|restic-mutate|restic backup, same repo|||uploaded_bytes vs repo growth"
   "pull after mutate.py|fu-mutate|rsync-mutate|rsync daemon pull|le 1.0|le 2.0|fetched_bytes vs bytes received"
