@@ -144,13 +144,18 @@ extension Catalog {
 
     /// A change's `data` as compact JSON text with sorted keys, so the same change always
     /// has the same bytes (feeds are compared and hashed in tests and by clients).
-    static func jsonObject(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    static func jsonObject(_ value: some Encodable, using encoder: JSONEncoder = changeEncoder()) throws -> String {
         do {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
             throw CatalogError.invalid("a change's data cannot be encoded as JSON")
         }
+    }
+
+    /// The encoder for changes' data; one can serve many changes of a transaction.
+    static func changeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

@@ -535,13 +535,14 @@ extension Catalog {
         _ db: any SQLDatabase, client: String, project: String, _ items: [(path: String, version: Int, file: FileUpload?)],
         hourEntry: Int64?, authorToken: Int64, at now: Int64
     ) async throws -> [FileVersion] {
+        let encoder = changeEncoder()
         let changes = try items.map { item in
             let data = if let file = item.file {
                 try jsonObject(FilePutData(
                     version: item.version, size: file.size, sha256: file.manifest.fileHash.hex, mode: file.mode,
-                    mtimeNs: file.mtimeNs, chunks: file.manifest.chunks.map(ChunkPair.init)))
+                    mtimeNs: file.mtimeNs, chunks: file.manifest.chunks.map(ChunkPair.init)), using: encoder)
             } else {
-                try jsonObject(FileDeleteData(version: item.version))
+                try jsonObject(FileDeleteData(version: item.version), using: encoder)
             }
             return NewChange(kind: item.file == nil ? "file.delete" : "file.put", project: project, path: item.path, data: data)
         }

@@ -1,5 +1,6 @@
 import Catalog
 import ContentStore
+import Dispatch
 import Foundation
 import Ledger
 import SyncProtocol
@@ -156,21 +157,24 @@ struct PullerTests {
             let puller = try server.puller(server.acmeToken)
 
             // Cancel the pull once 2.5 MB have arrived: the state on disk is what a kill leaves.
+            // The pull waits in its progress report until the cancellation is made, so the
+            // test does not depend on how fast either side runs.
             let (reached, signal) = AsyncStream.makeStream(of: Void.self)
+            let cancelled = DispatchSemaphore(value: 0)
             await withTaskGroup(of: Void.self) { group in
                 let signalled = Mutex(false)
                 group.addTask {
                     _ = try? await puller.pull(folder: folder, client: "acme") { progress in
                         guard progress.bytesDone >= 2_500_000, signalled.withLock({ done in defer { done = true }; return !done }) else { return }
                         signal.yield()
-                        // Give the test the moment it needs to cancel before the pull runs on.
-                        usleep(300_000)
+                        cancelled.wait()
                     }
                     signal.finish()
                 }
                 var iterator = reached.makeAsyncIterator()
                 _ = await iterator.next()
                 group.cancelAll()
+                cancelled.signal()
             }
             let left = try TestTree.snapshot(folder + "/site")
             for (path, bytes) in left where bytes != Array("/".utf8) && !path.split(separator: "/").last!.hasPrefix(".followup-") {
