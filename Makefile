@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/followup
 STORAGE ?= storage
 
-.PHONY: deps build run test test-slow bench bench-sync bench-export clean
+.PHONY: deps build run test test-slow bench bench-quick bench-ingest bench-sync bench-export clean
 
 # Installs the system libraries (libarchive, libcrypto) when missing.
 deps:
@@ -31,8 +31,19 @@ test: deps
 test-slow: deps
 	FOLLOWUP_SLOW_TESTS=1 $(SWIFT) test --filter Sparse
 
-# The ingest benchmark against cp+sync and restic (see bench/README.md).
-bench: build
+# The whole benchmark suite in one run (bench/suite.sh: ingest.sh, sync.sh and export.sh
+# into bench-work/{ingest,sync,export}, then one combined table and
+# bench/results/suite-*.json). It builds the release binary itself unless FOLLOWUP_BIN is
+# set, e.g. `FOLLOWUP_BIN=.build/release/followup make bench`.
+bench: $(if $(FOLLOWUP_BIN),,deps)
+	bench/suite.sh
+
+# The same at a tenth of the dataset, one round each and a 0.25 GiB big file (~1 min).
+bench-quick: $(if $(FOLLOWUP_BIN),,deps)
+	BENCH_SCALE=0.1 BENCH_RUNS=1 BIG_FILE_GIB=$${BIG_FILE_GIB:-0.25} bench/suite.sh
+
+# The ingest benchmark alone, against cp+sync, restic and borg (see bench/README.md).
+bench-ingest: build
 	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/ingest.sh
 
 # The sync benchmark: push against restic, pull against an rsync daemon (see bench/README.md).

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # bench/export.sh [WORKDIR] -- benchmark of `followup export` (a client's files as a tar,
-# streamed from a local server) against `tar -cf FILE` and `restic dump`, in the same run.
+# streamed from a local server) against `tar -cf FILE`, `restic dump` and `borg export-tar`,
+# in the same run.
 #
 # Setup, untimed: the bench/gen.py dataset in WORKDIR/data (generated when absent), a
 # followup server on 127.0.0.1 with a fresh storage (client `bench`, project `bench/data`,
-# a staff and a client token), one `followup push` of data into it, and `restic init` +
-# `restic backup` of the same folder. Then BENCH_RUNS rounds, every timed step right after
+# a staff and a client token), one `followup push` of data into it, `restic init` +
+# `restic backup` of the same folder, and `borg init --encryption=none` + `borg create
+# --compression none` of it (archive `a`, paths data/...). Then BENCH_RUNS rounds, every
+# timed step right after
 # a `sync`, the peers first, each writing to WORKDIR/out (the same disk as the dataset):
 #   a. tar -cf out/tar.tar -C WORKDIR data               (what the disk can do)
 #   b. restic dump latest WORKDIR/data > out/restic.tar  (restic writes a folder as a tar)
+#   b2. borg export-tar BORG_REPO::a out/borg.tar         (borg writes an archive as a tar)
 #   c. followup export bench -o out/fu.tar               (client token; the whole client)
-# After a and b, the `sync` that writes their file to disk is timed apart (followup export
+# After a, b and b2, the `sync` that writes their file to disk is timed apart (followup export
 # fsyncs its file before renaming it into place; tar and restic leave it in the page
 # cache). After c, fu.tar is extracted with GNU tar and its data/ folder compared with the
 # dataset (diff -r). Each output is deleted once measured (untimed).
@@ -31,7 +35,7 @@
 #   BENCH_SCALE       gen.py --scale (default 1)     BENCH_SEED  gen.py --seed (default 42)
 #   BENCH_PORT        followup server port (default: a free port)
 #   BENCH_DROP_CACHES 1: also drop the page cache before every timed step (root only)
-#   BENCH_CLEANUP     1: delete the server storage and the restic repo at the end
+#   BENCH_CLEANUP     1: delete the server storage and the restic and borg repos at the end
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,14 +64,14 @@ cleanup() { stop_pid "$SERVER_PID"; SERVER_PID=""; rm -rf "${OUT:?}" "${EXTRACT:
 on_exit cleanup
 
 # --- tools (installed with apt-get when missing) and the followup binary ------------------
-install_missing python3 restic tar diff=diffutils
+install_missing python3 restic tar diff=diffutils borg=borgbackup
 followup_env  # FU (FOLLOWUP_BIN or a build); drops FOLLOWUP_* of the calling shell; CFG
 [[ "$("$FU" export --help 2>/dev/null || true)" == *"USAGE: followup export"* ]] \
   || die "$FU has no 'export' command"
 
 # --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
 rm -rf "${LOGS:?}" "${SERVER:?}" "${OUT:?}" "${EXTRACT:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
-       "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
+       "$WORK/borg-repo" "$WORK/borg-base" "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
 mkdir -p "$LOGS"
 
 # --- dataset: WORKDIR/data, (re)generated when absent or made with other parameters ----
@@ -78,17 +82,22 @@ dataset "$DATA" "$STAMP"
 declare -A S_TOOL=(
   [tar]=tar [tar-flush]=sync [tar-sync]=tar
   [restic-dump]=restic [restic-dump-flush]=sync [restic-dump-sync]=restic
+  [borg-export]=borg [borg-export-flush]=sync [borg-export-sync]=borg
   [fu-export]=followup)
 declare -A S_OP=(
   [tar]="tar -cf FILE" [tar-flush]="sync after tar -cf FILE" [tar-sync]="tar -cf FILE, then sync"
   [restic-dump]="dump latest DIR > FILE" [restic-dump-flush]="sync after restic dump"
   [restic-dump-sync]="dump latest DIR > FILE, then sync"
+  [borg-export]="export-tar REPO::a FILE" [borg-export-flush]="sync after borg export-tar"
+  [borg-export-sync]="export-tar REPO::a FILE, then sync"
   [fu-export]="export CLIENT -o FILE")
-STEP_ORDER=(tar tar-flush tar-sync restic-dump restic-dump-flush restic-dump-sync fu-export)
+STEP_ORDER=(tar tar-flush tar-sync restic-dump restic-dump-flush restic-dump-sync
+            borg-export borg-export-flush borg-export-sync fu-export)
 # shellcheck disable=SC2034  # RR RU RS RB are read through namerefs (per_run, pair)
 declare -A RW RR RU RS RB TREE EXTRAS SCPU
 tsv_header
 restic_env
+borg_env
 unset ALLOW_FAIL  # every timed step must succeed here (see timed in lib.sh)
 
 # flush STEP ROUND : time the `sync` that writes STEP's file to disk (row STEP-flush), and
@@ -127,20 +136,24 @@ fi
 untimed restic-init restic init
 untimed restic-backup restic backup "$DATA"
 REPO_BYTES=$(dir_bytes "$RESTIC_REPOSITORY")
+borg_fresh borg-init
+UNTIMED=1 borg_create borg-create "$DATA"
+BORG_BYTES=$(dir_bytes "$BORG_REPO")
 
 case "$DROP_CACHES" in
   1) CACHE_NOTE="dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every timed step" ;;
-  *) CACHE_NOTE="not dropped: the dataset is read once at the start, the server's packs and the restic repo were just written, so every tool reads from a warm cache; every timed step follows a sync" ;;
+  *) CACHE_NOTE="not dropped: the dataset is read once at the start, the server's packs and the restic and borg repos were just written, so every tool reads from a warm cache; every timed step follows a sync" ;;
 esac
 {
   machine
   echo "followup: $FU  config: ${CFG[1]:-built-in defaults}  server: $URL"
   echo "restic: $(restic version)  repo: $(commas "$REPO_BYTES") bytes"
+  echo "borg: $(borg --version)  repo: $(commas "$BORG_BYTES") bytes (--encryption=none, --compression none)"
   echo "tar: $(tar --version | head -n 1)"
   echo "dataset: $DATA  $([[ -f "$STAMP" ]] && cat "$STAMP")  files=$DATA_FILES bytes=$DATA_BYTES"
   echo "push (untimed): $PUSH_NOTE"
   echo "page cache: $CACHE_NOTE"
-  echo "runs: $RUNS rounds of tar -cf / restic dump / followup export, interleaved; medians reported"
+  echo "runs: $RUNS rounds of tar -cf / restic dump / borg export-tar / followup export, interleaved; medians reported"
 } >"$WORK/env.txt"
 cat "$WORK/env.txt" >&2
 
@@ -164,6 +177,13 @@ for ((r = 1; r <= RUNS; r++)); do
   run_row restic-dump "$r" "$(stat -c %s "$OUT/restic.tar")" "bytes = size of restic.tar"
   flush restic-dump "$r"
   rm -f "$OUT/restic.tar"
+
+  # b2. borg export-tar of the archive (data/... as in tar.tar)
+  settle
+  timed "borg-export.r$r" borg export-tar "$BORG_REPO::a" "$OUT/borg.tar"
+  run_row borg-export "$r" "$(stat -c %s "$OUT/borg.tar")" "bytes = size of borg.tar"
+  flush borg-export "$r"
+  rm -f "$OUT/borg.tar"
 
   # c. followup export of the whole client (its file is fsynced, then renamed into place)
   settle
@@ -197,10 +217,14 @@ MD+=("| export vs \`tar -cf FILE\`, wall s | $PAIR_MD |")
 pair wall "export vs restic dump, wall s" "restic dump" fu-export restic-dump \
   "wall: followup export / restic dump" le 0.3
 MD+=("| export vs \`restic dump > FILE\`, wall s | $PAIR_MD |")
+pair wall "export vs borg export-tar, wall s" "borg export-tar" fu-export borg-export
+MD+=("| export vs \`borg export-tar REPO::a FILE\`, wall s | $PAIR_MD |")
 pair wall "export vs tar -cf FILE + sync, wall s" "tar -cf FILE, then sync" fu-export tar-sync
 MD+=("| export vs \`tar -cf FILE\` + \`sync\`, wall s (extra) | $PAIR_MD |")
 pair wall "export vs restic dump + sync, wall s" "restic dump, then sync" fu-export restic-dump-sync
 MD+=("| export vs \`restic dump > FILE\` + \`sync\`, wall s (extra) | $PAIR_MD |")
+pair wall "export vs borg export-tar + sync, wall s" "borg export-tar, then sync" fu-export borg-export-sync
+MD+=("| export vs \`borg export-tar\` + \`sync\`, wall s (extra) | $PAIR_MD |")
 pair rss "peak RSS MB (client), export vs restic dump" "restic dump" fu-export restic-dump \
   "rss: followup export peak RSS MB (max of the rounds)" lt 100 "${MRMAX[fu-export]}" "max < 100 MB"
 MD+=("| peak RSS MB (client process), export vs \`restic dump\` | $PAIR_MD |")
@@ -208,6 +232,8 @@ pair bytes "output bytes, fu.tar vs tar.tar" "tar -cf FILE" fu-export tar
 MD+=("| output bytes, fu.tar vs tar.tar | $PAIR_MD |")
 pair bytes "output bytes, fu.tar vs restic.tar" "restic dump" fu-export restic-dump
 MD+=("| output bytes, fu.tar vs restic.tar | $PAIR_MD |")
+pair bytes "output bytes, fu.tar vs borg.tar" "borg export-tar" fu-export borg-export
+MD+=("| output bytes, fu.tar vs borg.tar | $PAIR_MD |")
 summary rss "followup server (VmHWM)" "" "$HWM_MB" "" "" "" "" "" "" "" "" "" ""
 read -r cpu cpumin cpumax < <(stats 2 "${SCPU[@]}")
 summary cpu "followup server CPU s per export (user + sys)" "" "$cpu" "$cpumin" "$cpumax" "" "" "" "" "" "" "" ""
@@ -234,11 +260,11 @@ write_results_json
 
 # --- report (Markdown) ----------------------------------------------------------------------
 echo
-echo "## export benchmark: followup export vs tar -cf FILE and restic dump"
+echo "## export benchmark: followup export vs tar -cf FILE, restic dump and borg export-tar"
 echo
-echo "Dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided")), pushed once as $CLIENT/$PROJECT; restic repo $(commas "$REPO_BYTES") bytes."
-echo "$RUNS round$( ((RUNS == 1)) || echo s) of tar, restic dump and followup export, interleaved, each writing a file into $OUT (same disk); median (min–max) over the rounds."
-echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. followup export fsyncs its file, tar and restic dump do not: the \"+ sync\" rows add the sync that follows them. Page cache: $CACHE_NOTE."
+echo "Dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided")), pushed once as $CLIENT/$PROJECT; restic repo $(commas "$REPO_BYTES") bytes; borg repo $(commas "$BORG_BYTES") bytes."
+echo "$RUNS round$( ((RUNS == 1)) || echo s) of tar, restic dump, borg export-tar and followup export, interleaved, each writing a file into $OUT (same disk); median (min–max) over the rounds."
+echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. followup export fsyncs its file, tar, restic dump and borg export-tar do not: the \"+ sync\" rows add the sync that follows them. Page cache: $CACHE_NOTE."
 echo
 echo "| step | followup median (min–max) | peer median (min–max) | ratio | goal | verdict |"
 echo "|---|---:|---:|---:|---|---|"
@@ -254,7 +280,7 @@ echo
 echo "raw rows: $WORK/results.tsv  table: $WORK/summary.tsv  checks: $WORK/checks.tsv  all: $WORK/results.json  logs: $LOGS/"
 
 if [[ "${BENCH_CLEANUP:-0}" == 1 ]]; then
-  rm -rf "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache"
+  rm -rf "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache" "${BORG_REPO:?}" "${BORG_BASE_DIR:?}"
 fi
 if ((TREE_FAILS)); then
   echo "export.sh: fu.tar's data/ differs from the dataset in $TREE_FAILS round(s) (see $LOGS/diff-export.r*.out)" >&2

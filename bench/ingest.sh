@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# bench/ingest.sh [WORKDIR] -- benchmark for "store ingest", against cp+sync and restic.
+# bench/ingest.sh [WORKDIR] -- benchmark for "store ingest", against cp+sync, restic and borg.
 #
 # On the bench/gen.py dataset (WORKDIR/data, generated if absent), BENCH_RUNS rounds of
-# the three comparative steps, interleaved (cp, restic, followup, cp, restic, followup, ...)
-# so that slow and fast periods of the disk hit all three tools alike:
+# the five comparative steps, interleaved (cp, restic, restic off, borg, followup, cp, ...)
+# so that slow and fast periods of the disk hit all the tools alike:
 #   a. cp -r data + sync                 (what the disk can do: the floor; fresh copy)
 #   b. restic backup into a fresh repo   (the peer to beat; `restic init` untimed)
+#   b2. the same with RESTIC_COMPRESSION=off (fresh repo; `restic init` untimed)
+#   b3. borg create --compression none   (fresh unencrypted repo; `borg init` untimed)
 #   c. followup store ingest             (fresh store; `admin init` untimed)
 # then, once each:
 #   d. followup store ingest again       (nothing changed: new_bytes should be ~0)
@@ -17,16 +19,17 @@
 # command itself fails.
 #
 # Every timed step runs under /usr/bin/time -f '%e %M %U %S'. Logs: WORKDIR/logs/,
-# raw rows (one per run, plus the medians): WORKDIR/results.tsv, checks:
-# WORKDIR/checks.tsv, machine: WORKDIR/env.txt.
+# raw rows (one per run, plus the medians): WORKDIR/results.tsv, the followup/peer pairs
+# and the checks: WORKDIR/summary.tsv, checks: WORKDIR/checks.tsv, all of it:
+# WORKDIR/results.json, machine: WORKDIR/env.txt.
 # Only known subpaths of WORKDIR are deleted; nothing outside WORKDIR is touched.
 #
 # Environment:
 #   FOLLOWUP_BIN   use this binary instead of `swift build -c release --product followup`
-#   BENCH_RUNS     rounds of the cp / restic / followup steps (default 5)
+#   BENCH_RUNS     rounds of the cp / restic / borg / followup steps (default 5)
 #   BIG_FILE_GIB   size of the single-file case in GiB (default 4; 0 skips it)
 #   BENCH_SCALE    gen.py --scale (default 1)     BENCH_SEED  gen.py --seed (default 42)
-#   BENCH_CLEANUP  1: also delete the restic repo and the stores at the end
+#   BENCH_CLEANUP  1: also delete the restic and borg repos and the stores at the end
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,13 +57,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- tools (installed with apt-get when missing) and the followup binary ------------------
-install_missing python3 restic openssl
+install_missing python3 restic openssl borg=borgbackup
 find_followup
 
 # --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
 cleanup
-rm -rf "${LOGS:?}" "${STORE:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
-       "$WORK/results.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
+rm -rf "${LOGS:?}" "${STORE:?}" "$WORK/restic-repo" "$WORK/restic-cache" "$WORK/borg-repo" "$WORK/borg-base" \
+       "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
 mkdir -p "$LOGS"
 
 # --- dataset: WORKDIR/data, (re)generated when absent or made with other parameters ----
@@ -71,11 +74,12 @@ dataset "$DATA" "$STAMP"
 {
   machine
   echo "followup: $FU"
-  echo "restic: $(restic version)  compression: ${RESTIC_COMPRESSION:-auto (default)}"
+  echo "restic: $(restic version)  compression: ${RESTIC_COMPRESSION:-auto (default)}, and off (second restic step)"
+  echo "borg: $(borg --version)  init --encryption=none, create --compression none"
   echo "openssl: $(openssl version)"
   echo "dataset: $DATA  $([[ -f "$STAMP" ]] && cat "$STAMP")  files=$DATA_FILES bytes=$DATA_BYTES"
   echo "page cache: not dropped; the dataset is read once before the first step, so caches are warm for all tools alike"
-  echo "runs: $RUNS rounds of cp+sync / restic backup / followup ingest, interleaved; medians reported"
+  echo "runs: $RUNS rounds of cp+sync / restic backup / restic backup (compression off) / borg create / followup ingest, interleaved; medians reported"
 } >"$WORK/env.txt"
 cat "$WORK/env.txt" >&2
 
@@ -93,23 +97,18 @@ row() {
 
 # Per-run figures of the round-interleaved steps, keyed "STEP:ROUND".
 # (run_row in lib.sh fills RW RR RU RS RB; per_run and step_stats read them by name.)
-declare -A S_TOOL=([cp]=cp [restic]=restic [followup]=followup)
-declare -A S_OP=([cp]="cp -r + sync" [restic]="backup (fresh repo)" [followup]="store ingest (fresh store)")
+declare -A S_TOOL=([cp]=cp [restic]=restic [restic-off]=restic [borg]=borg [followup]=followup)
+declare -A S_OP=([cp]="cp -r + sync" [restic]="backup (fresh repo)"
+  [restic-off]="backup, RESTIC_COMPRESSION=off (fresh repo)"
+  [borg]="create --compression none (fresh repo)" [followup]="store ingest (fresh store)")
+STEP_ORDER=(cp restic restic-off borg followup)
 # shellcheck disable=SC2034  # RR RU RS RB are read through namerefs (per_run)
 declare -A RW RR RU RS RB
-# median_row STEP : the median row of a round-interleaved step (table and results.tsv);
-# sets MED_WALL.
+# median_row STEP : the median row of a round-interleaved step (medians in lib.sh: MW,
+# MR, MB and their MIN/MAX, and the median row of results.tsv), then the table's row.
 median_row() {
-  local w wmin wmax rss rmin rmax usr sys bytes
-  read -r w wmin wmax < <(step_stats RW "$1" 2)
-  read -r rss rmin rmax < <(step_stats RR "$1" 1)
-  read -r usr _ _ < <(step_stats RU "$1" 2)
-  read -r sys _ _ < <(step_stats RS "$1" 2)
-  read -r bytes _ _ < <(step_stats RB "$1" 0)
-  ROWS+=("${S_TOOL[$1]}$US${S_OP[$1]}$US$RUNS$US$w$US$wmin$US$wmax$US$rss$US$bytes")
-  tsv "${S_TOOL[$1]}" "${S_OP[$1]}" median "$w" "$rss" "$usr" "$sys" "$bytes" \
-    "median of $RUNS runs; wall_s min=$wmin max=$wmax; max_rss_mb min=$rmin max=$rmax"
-  MED_WALL=$w
+  medians "$1"
+  ROWS+=("${S_TOOL[$1]}$US${S_OP[$1]}$US$RUNS$US${MW[$1]}$US${MWMIN[$1]}$US${MWMAX[$1]}$US${MR[$1]}$US${MB[$1]}")
 }
 
 # ingest_note LOGNAME : "files=… bytes=… new_bytes=… chunks=… seconds=…" from its JSON
@@ -120,8 +119,10 @@ maxof() { if [[ "$1" == n/a ]]; then echo "$2"; elif [[ "$2" == n/a ]]; then ech
 
 tsv_header
 restic_env
+borg_env
 
-# --- a-c. BENCH_RUNS rounds of cp+sync, restic backup, followup ingest, interleaved -----
+# --- a-c. BENCH_RUNS rounds of cp+sync, restic backup (twice), borg create, followup ingest,
+# interleaved ---------------------------------------------------------------------------
 # Each timed step starts from a fresh target and right after a `sync`, so that no tool
 # pays for another's dirty pages. The disk's speed drifts a lot between runs on a VM;
 # running the three tools one after another in every round exposes them to the same
@@ -146,6 +147,21 @@ for ((r = 1; r <= RUNS; r++)); do
   run_row restic "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" \
     "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
 
+  # b2. the same with RESTIC_COMPRESSION=off (a fresh repo again)
+  rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
+  untimed "restic-init-off.r$r" restic init
+  before=$(dir_bytes "$RESTIC_REPOSITORY")
+  sync
+  timed "restic-backup-off.r$r" env RESTIC_COMPRESSION=off restic backup "$DATA"
+  run_row restic-off "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" "bytes = repo growth (compression off)"
+
+  # b3. borg create --compression none into a fresh unencrypted repo (init untimed)
+  borg_fresh "borg-init.r$r"
+  before=$(dir_bytes "$BORG_REPO")
+  sync
+  borg_create "borg-create.r$r" "$DATA"
+  run_row borg "$r" "$(($(dir_bytes "$BORG_REPO") - before))" "bytes = repo growth (compression none)"
+
   # c. followup store ingest into a fresh store (admin init untimed)
   rm -rf "${STORE:?}"
   untimed "followup-admin-init.r$r" "$FU" admin init --storage "$STORE" --json
@@ -156,9 +172,8 @@ for ((r = 1; r <= RUNS; r++)); do
   [[ -n "$(json_get "$LOGS/followup-ingest.r$r.out" files)" ]] \
     || log "warning: no JSON object with 'files' in followup-ingest.r$r output"
 done
-median_row cp;       CP_WALL=$MED_WALL
-median_row restic;   RESTIC_WALL=$MED_WALL
-median_row followup; FU_WALL=$MED_WALL
+for s in "${STEP_ORDER[@]}"; do median_row "$s"; done
+CP_WALL=${MW[cp]} RESTIC_WALL=${MW[restic]} FU_WALL=${MW[followup]}
 FU_RSS_MAX=$(per_run RR followup | sort -g | tail -n 1)
 
 # --- d. the same data again, on the last round's store: nothing new to store -------------
@@ -215,49 +230,62 @@ row followup "store speed (in memory, 1 core)" "$SPEED_BYTES" \
   "chunk_hash_mb_s=$CH_MBS chunk_mb_s=$CK_MBS sha256_mb_s=$SH_MBS"
 
 # --- checks against the issue's targets -------------------------------------------------
+# The pairs (pair in lib.sh) and the other checks also go to summary.tsv, one row each.
 CHECKS=()
-check() {  # check NAME VALUE OP TARGET  (OP: le, ge, lt)
-  local sym
-  case $3 in le) sym="<=" ;; ge) sym=">=" ;; lt) sym="<" ;; esac
-  CHECKS+=("$(printf '%s\t%s\t%s %s\t%s' "$1" "$2" "$sym" "$4" "$(verdict "$2" "$3" "$4")")")
+summary_header
+pair wall "store ingest vs restic backup, wall s" "restic backup" followup restic \
+  "median followup ingest / median restic backup" le 0.5
+pair wall "store ingest vs cp -r + sync, wall s" "cp -r + sync" followup cp \
+  "median followup ingest / median cp -r + sync" le 1.3
+pair wall "store ingest vs restic backup (compression off), wall s" "restic backup, RESTIC_COMPRESSION=off" followup restic-off
+pair wall "store ingest vs borg create --compression none, wall s" "borg create --compression none" followup borg
+pair bytes "store ingest vs restic backup, bytes stored" "restic backup" followup restic
+pair bytes "store ingest vs restic backup (compression off), bytes stored" "restic backup, RESTIC_COMPRESSION=off" followup restic-off
+pair bytes "store ingest vs borg create --compression none, bytes stored" "borg create --compression none" followup borg
+pair rss "store ingest vs restic backup, peak RSS MB" "restic backup" followup restic
+pair rss "store ingest vs borg create --compression none, peak RSS MB" "borg create --compression none" followup borg
+# other_check NAME VALUE OP TARGET : a check without a peer (add_check) and its summary row.
+other_check() {
+  add_check "$@"
+  summary check "$1" "" "$2" "" "" "" "" "" "" "" "" "$(symbol "$3") $4" "$VERDICT"
 }
-
-check "median followup ingest / median restic backup" "$(ratio "$FU_WALL" "$RESTIC_WALL")" le 0.5
-check "median followup ingest / median cp -r + sync" "$(ratio "$FU_WALL" "$CP_WALL")" le 1.3
-check "chunk_hash_mb_s / openssl sha256 MB/s" "$(ratio "$CH_MBS" "$SSL_MBS")" ge 0.70
-check "peak RSS MB, ingest of the dataset (all runs)" "$(maxof "$FU_RSS_MAX" "$FU2_RSS")" lt 100
-check "peak RSS MB, ingest of one big file (${BIG_FILE_GIB} GiB)" "$BIG_RSS" lt 100
-check "no-change ingest: new_bytes / bytes" "$(ratio "${NOCHANGE_NEW:-n/a}" "${NOCHANGE_ALL:-n/a}")" le 0.001
+other_check "chunk_hash_mb_s / openssl sha256 MB/s" "$(ratio "$CH_MBS" "$SSL_MBS")" ge 0.70
+other_check "peak RSS MB, ingest of the dataset (all runs)" "$(maxof "$FU_RSS_MAX" "$FU2_RSS")" lt 100
+other_check "peak RSS MB, ingest of one big file (${BIG_FILE_GIB} GiB)" "$BIG_RSS" lt 100
+other_check "no-change ingest: new_bytes / bytes" "$(ratio "${NOCHANGE_NEW:-n/a}" "${NOCHANGE_ALL:-n/a}")" le 0.001
 write_checks
+write_results_json
 
 # --- report -------------------------------------------------------------------------------
 echo
 echo "store ingest benchmark -- dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided"))"
 echo "Page cache not dropped: the dataset is read once before the first step, so caches are warm for all tools alike."
 echo "cp row includes a full sync; restic and followup flush what they write themselves. Every timed step follows a sync."
-echo "cp, restic and followup ran $RUNS times, interleaved round by round; wall s and max RSS MB are medians over the runs."
+echo "cp, restic (twice: default compression and off), borg and followup ran $RUNS times, interleaved round by round; wall s and max RSS MB are medians over the runs."
 echo
-trow() { printf '%-9s %-36s %4s %8s %7s %7s %11s %16s\n' "$@"; }
+trow() { printf '%-9s %-44s %4s %8s %7s %7s %11s %16s\n' "$@"; }
 trow tool operation runs "wall s" min max "max RSS MB" bytes
-trow --------- ------------------------------------ ---- -------- ------- ------- ----------- ----------------
+trow --------- -------------------------------------------- ---- -------- ------- ------- ----------- ----------------
 for r in "${ROWS[@]}"; do
   IFS=$US read -r tool op n wall wmin wmax rss bytes <<<"$r"
   trow "$tool" "$op" "$n" "$wall" "$wmin" "$wmax" "$rss" "$(commas "$bytes")"
 done
 echo
 echo "per round (wall s; ratios of the same round):"
-rrow() { printf '%-7s %10s %10s %11s %12s %16s\n' "$@"; }
-rrow round "cp+sync" "restic" "followup" "followup/cp" "followup/restic"
-rrow ------- ---------- ---------- ----------- ------------ ----------------
+rrow() { printf '%-7s %10s %10s %10s %10s %11s %12s %16s %14s\n' "$@"; }
+rrow round "cp+sync" "restic" "restic-off" "borg" "followup" "followup/cp" "followup/restic" "followup/borg"
+rrow ------- ---------- ---------- ---------- ---------- ----------- ------------ ---------------- --------------
 R_CP=() R_RE=()
 for ((r = 1; r <= RUNS; r++)); do
   rc=$(ratio "${RW[followup:$r]}" "${RW[cp:$r]}")
   rr=$(ratio "${RW[followup:$r]}" "${RW[restic:$r]}")
   R_CP+=("$rc") R_RE+=("$rr")
-  rrow "$r" "${RW[cp:$r]}" "${RW[restic:$r]}" "${RW[followup:$r]}" "$rc" "$rr"
+  rrow "$r" "${RW[cp:$r]}" "${RW[restic:$r]}" "${RW[restic-off:$r]}" "${RW[borg:$r]}" "${RW[followup:$r]}" \
+    "$rc" "$rr" "$(ratio "${RW[followup:$r]}" "${RW[borg:$r]}")"
 done
-rrow ------- ---------- ---------- ----------- ------------ ----------------
-rrow median "$CP_WALL" "$RESTIC_WALL" "$FU_WALL" "$(ratio "$FU_WALL" "$CP_WALL")" "$(ratio "$FU_WALL" "$RESTIC_WALL")"
+rrow ------- ---------- ---------- ---------- ---------- ----------- ------------ ---------------- --------------
+rrow median "$CP_WALL" "$RESTIC_WALL" "${MW[restic-off]}" "${MW[borg]}" "$FU_WALL" "$(ratio "$FU_WALL" "$CP_WALL")" \
+  "$(ratio "$FU_WALL" "$RESTIC_WALL")" "$(ratio "$FU_WALL" "${MW[borg]}")"
 read -r _ rcmin rcmax < <(stats 3 "${R_CP[@]}")
 read -r _ rrmin rrmax < <(stats 3 "${R_RE[@]}")
 echo "(the median line's ratios are median ÷ median, as in the checks; per-round followup/cp min $rcmin max $rcmax, followup/restic min $rrmin max $rrmax)"
@@ -273,11 +301,12 @@ printf '%-48s %9s %9s  %s\n' check value target verdict
 printf '%-48s %9s %9s  %s\n' ------------------------------------------------ --------- --------- -------
 for c in "${CHECKS[@]}"; do
   IFS=$'\t' read -r name value target verdict <<<"$c"
+  target=${target/≤/<=} target=${target/≥/>=}  # ASCII here: printf pads by bytes
   printf '%-48s %9s %9s  %s\n' "$name" "$value" "$target" "$verdict"
 done
 echo
-echo "raw rows: $WORK/results.tsv  checks: $WORK/checks.tsv  logs: $LOGS/"
+echo "raw rows: $WORK/results.tsv  table: $WORK/summary.tsv  checks: $WORK/checks.tsv  all: $WORK/results.json  logs: $LOGS/"
 
 if [[ "${BENCH_CLEANUP:-0}" == 1 ]]; then
-  rm -rf "${STORE:?}" "$WORK/restic-repo" "$WORK/restic-cache"
+  rm -rf "${STORE:?}" "$WORK/restic-repo" "$WORK/restic-cache" "${BORG_REPO:?}" "${BORG_BASE_DIR:?}"
 fi

@@ -133,6 +133,32 @@ restic_env() {
   export RESTIC_REPOSITORY=$WORK/restic-repo RESTIC_CACHE_DIR=$WORK/restic-cache
 }
 
+# borg_env : borg's repo (WORKDIR/borg-repo, unencrypted) and its cache, config and keys
+# under WORKDIR/borg-base, whatever the caller set; no questions about unencrypted or moved
+# repos.
+borg_env() {
+  unset BORG_PASSPHRASE BORG_PASSCOMMAND BORG_PASSPHRASE_FD BORG_CACHE_DIR BORG_CONFIG_DIR \
+    BORG_KEYS_DIR BORG_SECURITY_DIR
+  export BORG_REPO=$WORK/borg-repo BORG_BASE_DIR=$WORK/borg-base
+  export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+}
+
+# borg_fresh NAME : delete BORG_REPO and BORG_BASE_DIR (see borg_env), then an untimed
+# `borg init --encryption=none` (logs/NAME.out/.err).
+borg_fresh() {
+  rm -rf "${BORG_REPO:?}" "${BORG_BASE_DIR:?}"
+  untimed "$1" borg init --encryption=none "$BORG_REPO"
+}
+
+# borg_create NAME DIR : `borg create --compression none BORG_REPO::a BASENAME`, run in
+# DIR's parent, so that the archive holds BASENAME/... as `tar -C PARENT BASENAME` would;
+# timed (NAME.time) unless UNTIMED=1.
+borg_create() {
+  local how=timed
+  [[ "${UNTIMED:-0}" == 1 ]] && how=untimed
+  $how "$1" env -C "$(dirname "$2")" borg create --compression none "$BORG_REPO::a" "$(basename "$2")"
+}
+
 # cache_policy : DROP_CACHES from BENCH_DROP_CACHES (default 0). 1 is kept only as root
 # with a writable /proc/sys/vm/drop_caches; otherwise a message, and 0 (warm cache).
 cache_policy() {

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # bench/sync.sh [WORKDIR] -- benchmark of `followup push` and `followup pull` against
-# restic (push) and an rsync daemon on 127.0.0.1 (pull), in the same run.
+# restic and borg (push) and an rsync daemon on 127.0.0.1 (pull), in the same run.
 #
 # The bench/gen.py dataset is generated once into WORKDIR/pristine. Each of BENCH_RUNS
 # rounds then works on a fresh copy of it, WORKDIR/data (`cp -a`, untimed): the staff
 # folder that `followup push` uploads and that the rsync daemon serves as module `data`.
 # One round, every timed step right after a `sync` (peer first, then followup):
-#   1. restic backup of data into a fresh repo (`restic init` untimed)
+#   1. restic backup of data into a fresh repo with RESTIC_COMPRESSION=off, then into
+#      another fresh repo with restic's default compression (`restic init` untimed; this
+#      second repo is the one of steps 4 and 5), borg create --compression none into a
+#      fresh unencrypted repo (`borg init` untimed),
 #      followup push of data into a fresh server (storage, client, tokens, project untimed)
 #   2. initial pull into empty folders: rsync -a --delete --stats rsync://.../data/ vs
 #      followup pull --client bench; then both trees are compared with data (diff -r)
@@ -34,7 +37,7 @@
 #   BENCH_PORT        followup server port (default: a free port, new each round)
 #   BENCH_RSYNC_PORT  rsync daemon port (default: a free port)
 #   BENCH_DROP_CACHES 1: also drop the page cache before every timed step (root only)
-#   BENCH_CLEANUP     1: delete the copies, pulls, server storage and restic repo at the end
+#   BENCH_CLEANUP     1: delete the copies, pulls, server storage, restic and borg repos at the end
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,7 +67,7 @@ cleanup() { stop_pid "$SERVER_PID"; SERVER_PID=""; stop_pid "$RSYNCD_PID"; RSYNC
 on_exit cleanup
 
 # --- tools (installed with apt-get when missing) and the followup binary ------------------
-install_missing python3 rsync restic diff=diffutils
+install_missing python3 rsync restic diff=diffutils borg=borgbackup
 followup_env  # FU (FOLLOWUP_BIN or a build); drops FOLLOWUP_* of the calling shell; CFG
 # A binary without `pull` (still being written) runs everything else; its pull rows are n/a.
 HAVE_PULL=0
@@ -72,7 +75,7 @@ HAVE_PULL=0
 
 # --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
 rm -rf "${LOGS:?}" "${DATA:?}" "${SERVER:?}" "${PULL_FU:?}" "${PULL_RS:?}" \
-       "$WORK/restic-repo" "$WORK/restic-cache" "$WORK/rsyncd.conf" \
+       "$WORK/restic-repo" "$WORK/restic-cache" "$WORK/borg-repo" "$WORK/borg-base" "$WORK/rsyncd.conf" \
        "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
 mkdir -p "$LOGS"
 
@@ -87,7 +90,7 @@ rsync_stat() { sed -n "s/^$2: *\([0-9,.]*\).*/\1/p" "$LOGS/$1.out" | tr -dc '0-9
 
 # --- steps: per-run figures keyed "STEP:ROUND" ------------------------------------------
 declare -A S_TOOL=(
-  [restic-backup]=restic [fu-push]=followup
+  [restic-backup]=restic [restic-off]=restic [borg-create]=borg [fu-push]=followup
   [rsync-pull]=rsync [fu-pull]=followup
   [rsync-noop]=rsync [fu-noop]=followup
   [restic-mutate]=restic [fu-push-mutate]=followup
@@ -95,14 +98,15 @@ declare -A S_TOOL=(
   [restic-rename]=restic [fu-push-rename]=followup
   [rsync-rename]=rsync [fu-rename]=followup)
 declare -A S_OP=(
-  [restic-backup]="backup (fresh repo)" [fu-push]="push (fresh server)"
+  [restic-backup]="backup (fresh repo)" [restic-off]="backup, RESTIC_COMPRESSION=off (fresh repo)"
+  [borg-create]="create --compression none (fresh repo)" [fu-push]="push (fresh server)"
   [rsync-pull]="daemon pull, initial" [fu-pull]="pull, initial"
   [rsync-noop]="daemon pull, no-op" [fu-noop]="pull, no-op"
   [restic-mutate]="backup after mutate.py" [fu-push-mutate]="push after mutate.py"
   [rsync-mutate]="daemon pull after mutate.py" [fu-mutate]="pull after mutate.py"
   [restic-rename]="backup after rename.py" [fu-push-rename]="push after rename.py"
   [rsync-rename]="daemon pull after rename.py" [fu-rename]="pull after rename.py")
-STEP_ORDER=(restic-backup fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate fu-push-mutate
+STEP_ORDER=(restic-backup restic-off borg-create fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate fu-push-mutate
             rsync-mutate fu-mutate restic-rename fu-push-rename rsync-rename fu-rename)
 declare -A RW RR RU RS RB TREE SERVER_HWM
 HWM_OP="server peak RSS over the round (VmHWM)"
@@ -119,6 +123,7 @@ skip_row() {
 
 # --- step bodies ------------------------------------------------------------------------
 restic_env
+borg_env
 unset ALLOW_FAIL  # every timed step must succeed here (see timed in lib.sh)
 
 restic_step() {  # restic_step STEP ROUND : restic backup of data; bytes = repo growth
@@ -204,7 +209,8 @@ esac
 {
   machine
   echo "followup: $FU  (pull: $( ((HAVE_PULL)) && echo yes || echo 'no: pull rows are n/a'))  config: ${CFG[1]:-built-in defaults}"
-  echo "restic: $(restic version)  compression: ${RESTIC_COMPRESSION:-auto (default)}"
+  echo "restic: $(restic version)  compression: ${RESTIC_COMPRESSION:-auto (default)}, and off (first push step)"
+  echo "borg: $(borg --version)  init --encryption=none, create --compression none (first push step)"
   echo "rsync: $(rsync --version | head -n 1)  daemon on 127.0.0.1:$RSYNC_PORT"
   echo "dataset: $PRISTINE  $([[ -f "$STAMP" ]] && cat "$STAMP")  files=$DATA_FILES bytes=$DATA_BYTES"
   echo "page cache: $CACHE_NOTE"
@@ -222,8 +228,16 @@ for ((r = 1; r <= RUNS; r++)); do
 
   # 1. backup / push of the whole folder into fresh targets
   rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
+  untimed "restic-init-off.r$r" restic init
+  RESTIC_COMPRESSION=off restic_step restic-off "$r"
+  rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
   untimed "restic-init.r$r" restic init
   restic_step restic-backup "$r"
+  borg_fresh "borg-init.r$r"
+  before=$(dir_bytes "$BORG_REPO")
+  settle
+  borg_create "borg-create.r$r" "$DATA"
+  run_row borg-create "$r" "$(($(dir_bytes "$BORG_REPO") - before))" "bytes = repo growth (compression none)"
   start_server "r$r"  # fresh storage, client, tokens and project; sets URL and the tokens
   push_step fu-push "$r"
 
@@ -269,6 +283,8 @@ tsv followup "$HWM_OP" median "" "$HWM" "" "" "" "median of $RUNS rounds; min=$H
 # A pair: label | followup step | peer step | peer | wall goal (op target) | bytes goal | bytes meaning
 PAIRS=(
   "push into a fresh server|fu-push|restic-backup|restic backup, fresh repo|le 0.5||uploaded_bytes vs repo growth"
+  "push into a fresh server|fu-push|restic-off|restic backup, RESTIC_COMPRESSION=off, fresh repo|||uploaded_bytes vs restic repo growth (compression off)"
+  "push into a fresh server|fu-push|borg-create|borg create --compression none, fresh repo|||uploaded_bytes vs borg repo growth"
   "initial pull, empty folder|fu-pull|rsync-pull|rsync daemon pull|le 1.0||fetched_bytes vs bytes received"
   "no-op pull|fu-noop|rsync-noop|rsync daemon pull|le 0.2||fetched_bytes vs bytes received"
   "push after mutate.py|fu-push-mutate|restic-mutate|restic backup, same repo|||uploaded_bytes vs repo growth"
@@ -331,10 +347,10 @@ write_results_json
 
 # --- report (Markdown) ----------------------------------------------------------------------
 echo
-echo "## sync benchmark: followup vs restic (push) and an rsync daemon (pull)"
+echo "## sync benchmark: followup vs restic and borg (push) and an rsync daemon (pull)"
 echo
 echo "Dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided")); mutate.py: $(commas "${MUTATED:-n/a}") bytes changed; rename.py: $(commas "${RENAMED:-n/a}") with a new path."
-echo "$RUNS round$( ((RUNS == 1)) || echo s), each on a fresh copy, a fresh restic repo and a fresh followup server; median (min–max) over the rounds."
+echo "$RUNS round$( ((RUNS == 1)) || echo s), each on a fresh copy, fresh restic and borg repos and a fresh followup server; median (min–max) over the rounds."
 echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. Page cache: $CACHE_NOTE."
 ((HAVE_PULL)) || echo "**followup pull is not in this binary ($FU): its rows are n/a.**"
 echo
@@ -346,7 +362,7 @@ printf '%s\n' "${WALL_MD[@]}"
 echo
 echo "### Bytes"
 echo
-echo "push: followup \`uploaded_bytes\` vs growth of the restic repo on disk; pull: followup \`fetched_bytes\` (chunk payload) vs rsync \`Total bytes received\` (everything on the wire, protocol included)."
+echo "push: followup \`uploaded_bytes\` vs growth of the restic or borg repo on disk; pull: followup \`fetched_bytes\` (chunk payload) vs rsync \`Total bytes received\` (everything on the wire, protocol included)."
 echo
 echo "| step | followup vs peer | followup bytes | peer bytes | ratio | goal | verdict |"
 echo "|---|---|---:|---:|---:|---|---|"
@@ -375,7 +391,8 @@ echo
 echo "raw rows: $WORK/results.tsv  tables: $WORK/summary.tsv  checks: $WORK/checks.tsv  all: $WORK/results.json  logs: $LOGS/"
 
 if [[ "${BENCH_CLEANUP:-0}" == 1 ]]; then
-  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache"
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
+    "${BORG_REPO:?}" "${BORG_BASE_DIR:?}"
 fi
 if ((TREE_FAILS)); then
   echo "sync.sh: $TREE_FAILS tree check(s) failed: a pulled tree differs from data (see $LOGS/diff-*.out)" >&2
