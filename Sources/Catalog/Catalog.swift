@@ -70,29 +70,14 @@ public final class Catalog: Sendable {
 
     /// Runs `body` in one transaction: all of its writes commit, or none.
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        await gate.enter()
-        do {
-            // IMMEDIATE takes the write lock up front, so a busy database fails at BEGIN, not mid-way.
-            try await database.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                await gate.leave()
-                return result
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-        } catch {
-            await gate.leave()
-            throw wrap(error)
-        }
+        // IMMEDIATE takes the write lock up front, so a busy database fails at BEGIN, not mid-way.
+        let database = self.database
+        return try await rawTransaction(begin: "BEGIN IMMEDIATE") { _ in try await body(database) }
     }
 
-    /// Domain errors pass through; driver errors are logged and reduced to a
-    /// message without SQL or file paths.
-    /// A transaction on the raw SQLite connection, for the few operations (dump and load)
-    /// that work on any table without knowing its columns.
+    /// A transaction begun with `begin`, serialised with every other use of the
+    /// connection; `body` gets the raw SQLite connection, which the few operations that
+    /// work on any table without knowing its columns (dump and load) need.
     func rawTransaction<T: Sendable>(begin: String, _ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         await gate.enter()
         do {
