@@ -143,13 +143,9 @@ private struct PullRun {
                 jobs.append(.init(sha256: version.sha256, size: version.size, chunks: version.chunks))
             }
         }
-        let clock = ContinuousClock()
-        var phaseStart = clock.now
-        func finished(_ name: String) {
-            logger.debug("pull phase done", metadata: ["phase": "\(name)", "seconds": "\((clock.now - phaseStart).inSeconds)"])
-            phaseStart = clock.now
-        }
-        let materializer = try FileMaterializer(directory: partialDirectory, index: localChunks())
+        var timer = PhaseTimer(logger: logger, message: "pull phase done")
+        // Only a pull that assembles something needs to know what the folder holds.
+        let materializer = try FileMaterializer(directory: partialDirectory, index: jobs.isEmpty ? LocalChunkIndex() : localChunks())
         // Each content next to the first path that needs it (the folder is made now; a
         // file in the way, gone after the deletions, sends it to .followup/partial).
         var firstPath: [ChunkID: String] = [:]
@@ -166,9 +162,9 @@ private struct PullRun {
             summary.fetchedBytes = fetched
             summary.transferredBytes = wire
             summary.reusedBytes = materializer.reusedBytes
-            finished("assemble")
+            timer.finished("assemble")
             try FileIO.syncFileSystem(folder)
-            finished("sync")
+            timer.finished("sync")
         }
 
         // 3. Deletions first (a file may become a folder), then installs.
@@ -185,9 +181,9 @@ private struct PullRun {
             filesDone += 1
             try checkpoint(filesDone: filesDone, filesTotal: paths.count)
         }
-        finished("install")
+        timer.finished("install")
         try FileIO.syncFileSystem(folder)
-        finished("sync")
+        timer.finished("sync")
         try forgetPartials()
     }
 

@@ -66,6 +66,7 @@ public struct Pusher: Sendable {
         // The sync client's own state never travels.
         let scanned = scan.files.filter { !$0.path.hasPrefix(SyncState.directoryName + "/") }
         let total = scanned.reduce(Int64(0)) { $0 + $1.size }
+        var timer = PhaseTimer(logger: logger, message: "push phase done")
 
         // 1. Chunk and hash every file, on every core (content is read again only for
         //    missing chunks, from the page cache).
@@ -74,13 +75,7 @@ public struct Pusher: Sendable {
         }
         let local = zip(scanned, manifests).map { LocalFile(scanned: $0, sha256: $1.fileHash, chunks: $1.chunks) }
 
-        let clock = ContinuousClock()
-        var phaseStart = clock.now
-        func finished(_ name: String) {
-            logger.debug("push phase done", metadata: ["phase": "\(name)", "seconds": "\((clock.now - phaseStart).inSeconds)"])
-            phaseStart = clock.now
-        }
-        finished("chunk")
+        timer.finished("chunk")
 
         // 2. Which chunks does the server lack?
         var sizes: [ChunkID: Int] = [:]
@@ -88,7 +83,7 @@ public struct Pusher: Sendable {
         var missing = try await missingChunks(Array(sizes.keys))
         let missingBytes = missing.reduce(Int64(0)) { $0 + Int64(sizes[$1] ?? 0) }
 
-        finished("missing")
+        timer.finished("missing")
 
         // 3. Upload them, streamed from the files; after a broken connection, ask again
         //    and send only what still is missing.
@@ -150,7 +145,7 @@ public struct Pusher: Sendable {
             }
         }
 
-        finished("upload")
+        timer.finished("upload")
 
         // 4. Commit: every local file and empty folder (unchanged ones create nothing),
         // and deletions. A folder entry that now has content goes even with --no-delete:
@@ -180,7 +175,7 @@ public struct Pusher: Sendable {
             },
             deletions: deletions, hours: hours)
         let result = try await api.commit(client: client, project: project, body)
-        finished("commit")
+        timer.finished("commit")
         progress?(total, total)
         let allBytes = local.reduce(Int64(0)) { $0 + $1.scanned.size }
         logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])
