@@ -27,7 +27,7 @@ test: deps
 	$(SWIFT) test
 
 # The slow tests only (tagged .slow: a 3 GiB sparse file pushed and pulled, ~30 s).
-# `make test` skips them unless FOLLOWUP_SLOW_TESTS=1, as CI sets it.
+# `make test` skips them unless FOLLOWUP_SLOW_TESTS=1; CI runs this after `make test`.
 test-slow: deps
 	FOLLOWUP_SLOW_TESTS=1 $(SWIFT) test --filter Sparse
 

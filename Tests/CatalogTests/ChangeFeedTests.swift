@@ -100,16 +100,23 @@ struct ChangeFeedTests {
         let directory = try TemporaryDirectory()
         let first = try await openCatalog(directory)
         let second = try await openCatalog(directory)
-        _ = try await first.createClient(slug: "acme", name: "Acme")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 1...20 {
-                let catalog = index.isMultiple(of: 2) ? first : second
-                group.addTask { _ = try await catalog.createProject(client: "acme", slug: "p\(index)", title: "P\(index)") }
+        // Closed on every path: an unclosed connection would crash the run instead of failing this test.
+        do {
+            _ = try await first.createClient(slug: "acme", name: "Acme")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...20 {
+                    let catalog = index.isMultiple(of: 2) ? first : second
+                    group.addTask { _ = try await catalog.createProject(client: "acme", slug: "p\(index)", title: "P\(index)") }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            #expect(try await second.changes(client: "acme", since: 0, limit: 100).events.map(\.seq) == Array(1...20))
+            #expect(try await first.latestChangeSequence(client: "acme") == 20)
+        } catch {
+            await first.close()
+            await second.close()
+            throw error
         }
-        #expect(try await second.changes(client: "acme", since: 0, limit: 100).events.map(\.seq) == Array(1...20))
-        #expect(try await first.latestChangeSequence(client: "acme") == 20)
         await first.close()
         await second.close()
     }
