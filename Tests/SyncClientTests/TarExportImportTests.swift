@@ -113,6 +113,8 @@ struct TarExportImportTests {
         ("file and folder", "the entry a.txt/inner.txt needs a.txt to be a folder"),
         ("huge size", "the entry a.txt declares 8589934591 bytes"),
         ("truncated", "c.bin"),
+        ("long name", "path component of 300 bytes exceeds 255"),
+        ("corrupt header", "Damaged tar archive"),
     ]
 
     func makeHostile(_ kind: String, in root: String) throws -> String {
@@ -158,6 +160,15 @@ struct TarExportImportTests {
             try run("/usr/bin/tar", ["-cf", tar, "-C", work, "a.txt", "b.bin", "c.bin"])
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: tar)))
             try Data(bytes.prefix(450_000)).write(to: URL(fileURLWithPath: tar))
+        case "long name":
+            try run("/usr/bin/tar", ["-cf", tar, "-C", work, "a.txt", "--transform", "s|^a.txt$|\(String(repeating: "n", count: 300))|"])
+        case "corrupt header":
+            // A second entry whose header checksum no longer matches.
+            try TestTree.write(work, "b.txt", Array("b".utf8))
+            try run("/usr/bin/tar", ["-cf", tar, "-C", work, "a.txt", "b.txt"])
+            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: tar)))
+            bytes[1024 + 100] ^= 0x7F
+            try Data(bytes).write(to: URL(fileURLWithPath: tar))
         default:
             Issue.record("unknown case \(kind)")
         }
