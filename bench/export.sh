@@ -14,9 +14,10 @@
 #   b. restic dump latest WORKDIR/data > out/restic.tar  (restic writes a folder as a tar)
 #   b2. borg export-tar BORG_REPO::a out/borg.tar         (borg writes an archive as a tar)
 #   c. followup export bench -o out/fu.tar               (client token; the whole client)
-# After a, b and b2, the `sync` that writes their file to disk is timed apart (followup export
-# fsyncs its file before renaming it into place; tar and restic leave it in the page
-# cache). After c, fu.tar is extracted with GNU tar and its data/ folder compared with the
+#   c2. followup export bench --fsync -o out/fu.tar      (on disk before it is renamed)
+# After a, b and b2, the `sync` that writes their file to disk is timed apart, and "+ sync"
+# rows compare peer + sync with c2 (c, like the peers, leaves its file in the page cache).
+# After c2, fu.tar is extracted with GNU tar and its data/ folder compared with the
 # dataset (diff -r). Each output is deleted once measured (untimed).
 # Then prints a Markdown table: median (min-max) of followup and of the peer, the ratio of
 # the medians with the per-round ratios' range, and the issue's goals with PASS/FAIL.
@@ -83,16 +84,16 @@ declare -A S_TOOL=(
   [tar]=tar [tar-flush]=sync [tar-sync]=tar
   [restic-dump]=restic [restic-dump-flush]=sync [restic-dump-sync]=restic
   [borg-export]=borg [borg-export-flush]=sync [borg-export-sync]=borg
-  [fu-export]=followup)
+  [fu-export]=followup [fu-export-fsync]=followup)
 declare -A S_OP=(
   [tar]="tar -cf FILE" [tar-flush]="sync after tar -cf FILE" [tar-sync]="tar -cf FILE, then sync"
   [restic-dump]="dump latest DIR > FILE" [restic-dump-flush]="sync after restic dump"
   [restic-dump-sync]="dump latest DIR > FILE, then sync"
   [borg-export]="export-tar REPO::a FILE" [borg-export-flush]="sync after borg export-tar"
   [borg-export-sync]="export-tar REPO::a FILE, then sync"
-  [fu-export]="export CLIENT -o FILE")
+  [fu-export]="export CLIENT -o FILE" [fu-export-fsync]="export CLIENT --fsync -o FILE")
 STEP_ORDER=(tar tar-flush tar-sync restic-dump restic-dump-flush restic-dump-sync
-            borg-export borg-export-flush borg-export-sync fu-export)
+            borg-export borg-export-flush borg-export-sync fu-export fu-export-fsync)
 # shellcheck disable=SC2034  # RR RU RS RB are read through namerefs (per_run, pair)
 declare -A RW RR RU RS RB TREE EXTRAS SCPU
 tsv_header
@@ -185,7 +186,7 @@ for ((r = 1; r <= RUNS; r++)); do
   flush borg-export "$r"
   rm -f "$OUT/borg.tar"
 
-  # c. followup export of the whole client (its file is fsynced, then renamed into place)
+  # c. followup export of the whole client (a temporary file renamed into place)
   settle
   cpu0=$(server_cpu)
   timed "fu-export.r$r" "$FU" export "$CLIENT" -o "$OUT/fu.tar" --server "$URL" --token "$CLIENT_TOKEN" --json
@@ -194,6 +195,12 @@ for ((r = 1; r <= RUNS; r++)); do
   [[ "$(json_get "$LOGS/fu-export.r$r.out" bytes)" == "$size" ]] \
     || log "warning: fu.tar has $size bytes, the JSON of fu-export.r$r says otherwise"
   run_row fu-export "$r" "$size" "$(json_note "fu-export.r$r" file bytes position) server_cpu_s=${SCPU[$r]}"
+
+  # c2. the same with --fsync (on disk before the rename): against the peers + sync
+  rm -f "$OUT/fu.tar"
+  settle
+  timed "fu-export-fsync.r$r" "$FU" export "$CLIENT" --fsync -o "$OUT/fu.tar" --server "$URL" --token "$CLIENT_TOKEN" --json
+  run_row fu-export-fsync "$r" "$(stat -c %s "$OUT/fu.tar")" "$(json_note "fu-export-fsync.r$r" file bytes position)"
 
   # correctness: fu.tar's data/ must be the dataset, beside LEDGER.csv and the manifest
   mkdir -p "$EXTRACT"
@@ -219,12 +226,12 @@ pair wall "export vs restic dump, wall s" "restic dump" fu-export restic-dump \
 MD+=("| export vs \`restic dump > FILE\`, wall s | $PAIR_MD |")
 pair wall "export vs borg export-tar, wall s" "borg export-tar" fu-export borg-export
 MD+=("| export vs \`borg export-tar REPO::a FILE\`, wall s | $PAIR_MD |")
-pair wall "export vs tar -cf FILE + sync, wall s" "tar -cf FILE, then sync" fu-export tar-sync
-MD+=("| export vs \`tar -cf FILE\` + \`sync\`, wall s (extra) | $PAIR_MD |")
-pair wall "export vs restic dump + sync, wall s" "restic dump, then sync" fu-export restic-dump-sync
-MD+=("| export vs \`restic dump > FILE\` + \`sync\`, wall s (extra) | $PAIR_MD |")
-pair wall "export vs borg export-tar + sync, wall s" "borg export-tar, then sync" fu-export borg-export-sync
-MD+=("| export vs \`borg export-tar\` + \`sync\`, wall s (extra) | $PAIR_MD |")
+pair wall "export --fsync vs tar -cf FILE + sync, wall s" "tar -cf FILE, then sync" fu-export-fsync tar-sync
+MD+=("| \`export --fsync\` vs \`tar -cf FILE\` + \`sync\`, wall s (extra) | $PAIR_MD |")
+pair wall "export --fsync vs restic dump + sync, wall s" "restic dump, then sync" fu-export-fsync restic-dump-sync
+MD+=("| \`export --fsync\` vs \`restic dump > FILE\` + \`sync\`, wall s (extra) | $PAIR_MD |")
+pair wall "export --fsync vs borg export-tar + sync, wall s" "borg export-tar, then sync" fu-export-fsync borg-export-sync
+MD+=("| \`export --fsync\` vs \`borg export-tar\` + \`sync\`, wall s (extra) | $PAIR_MD |")
 pair rss "peak RSS MB (client), export vs restic dump" "restic dump" fu-export restic-dump \
   "rss: followup export peak RSS MB (max of the rounds)" lt 100 "${MRMAX[fu-export]}" "max < 100 MB"
 MD+=("| peak RSS MB (client process), export vs \`restic dump\` | $PAIR_MD |")
@@ -264,7 +271,7 @@ echo "## export benchmark: followup export vs tar -cf FILE, restic dump and borg
 echo
 echo "Dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided")), pushed once as $CLIENT/$PROJECT; restic repo $(commas "$REPO_BYTES") bytes; borg repo $(commas "$BORG_BYTES") bytes."
 echo "$RUNS round$( ((RUNS == 1)) || echo s) of tar, restic dump, borg export-tar and followup export, interleaved, each writing a file into $OUT (same disk); median (min–max) over the rounds."
-echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. followup export fsyncs its file, tar, restic dump and borg export-tar do not: the \"+ sync\" rows add the sync that follows them. Page cache: $CACHE_NOTE."
+echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. Like tar, restic dump and borg export-tar, followup export leaves its file to the kernel to write back; the \"+ sync\" rows add the sync that follows the peers and compare it with \`followup export --fsync\`. Page cache: $CACHE_NOTE."
 echo
 echo "| step | followup median (min–max) | peer median (min–max) | ratio | goal | verdict |"
 echo "|---|---:|---:|---:|---|---|"

@@ -41,19 +41,18 @@ public struct TarWriter: ~Copyable, @unchecked Sendable {
     }
 
     /// Writes into `output`, whose bytes the caller takes as they come (``TarOutput/take()``)
-    /// and sends on: for a tar streamed as an HTTP response. libarchive hands over whole
-    /// 10 KiB blocks, so `output` holds at most one block plus what one write produces.
+    /// and sends on, or hands to its sink: for a tar streamed as an HTTP response. The writer
+    /// is unblocked, so `output` receives each header and data piece as it is written.
     public init(output: TarOutput) throws(ArchiveError) {
         let context = Unmanaged.passUnretained(output).toOpaque()
         archive = try Self.open(describing: "a stream") {
-            // 64 KiB blocks: fewer callbacks; the last block is not padded beyond its records.
-            guard archive_write_set_bytes_per_block($0, 64 << 10) == ARCHIVE_OK,
-                  archive_write_set_bytes_in_last_block($0, 1) == ARCHIVE_OK
-            else { return ARCHIVE_FATAL }
+            // Unblocked: libarchive passes each header and data piece straight through (no
+            // copy into a block buffer), and the end is not padded beyond its two records.
+            guard archive_write_set_bytes_per_block($0, 0) == ARCHIVE_OK else { return ARCHIVE_FATAL }
             return archive_write_open2($0, context, nil, { _, context, bytes, count in
                 guard let context, let bytes else { return -1 }
                 let output = Unmanaged<TarOutput>.fromOpaque(context).takeUnretainedValue()
-                output.bytes.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
+                output.append(UnsafeRawBufferPointer(start: bytes, count: count))
                 return count
             }, nil, nil)
         }
@@ -253,11 +252,27 @@ public struct TarFileSink {
     }
 }
 
-/// The bytes a streaming ``TarWriter`` has produced and the caller not yet taken.
+/// Where a streaming ``TarWriter`` puts the bytes it produces: collected until the caller
+/// takes them, or handed to a sink as they come (so that a server can append them straight
+/// into its own network buffer, with no copy in between).
 public final class TarOutput: @unchecked Sendable {
     fileprivate(set) var bytes: [UInt8] = []
+    private let sink: ((UnsafeRawBufferPointer) -> Void)?
 
-    public init() {}
+    /// Collects the bytes for ``take()``.
+    public init() {
+        sink = nil
+    }
+
+    /// Hands every piece to `sink` as it is produced; ``take()`` then returns nothing.
+    /// `sink` runs inside the writer's calls and must not call back into the writer.
+    public init(sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.sink = sink
+    }
+
+    fileprivate func append(_ piece: UnsafeRawBufferPointer) {
+        if let sink { sink(piece) } else { bytes.append(contentsOf: piece) }
+    }
 
     /// Everything produced since the last call (handed over, not copied).
     public func take() -> [UInt8] {

@@ -13,7 +13,9 @@ struct ExportCommand: AsyncParsableCommand {
         discussion: """
             The tar holds LEDGER.csv, followup-manifest.json (versions, hashes, projects, hour
             entries) and <project>/<path> for every file. A file is written whole or not at all
-            (a temporary file renamed into place); -o - writes to standard output.
+            (a temporary file renamed into place); -o - writes to standard output. As with tar
+            and rsync, the file is left to the kernel to write to disk; --fsync waits until it
+            is on disk (surviving a power cut) before renaming it into place.
             """)
 
     @Argument(help: "CLIENT or CLIENT/PROJECT")
@@ -25,6 +27,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Export the files as they were at this change-feed position.")
     var at: Int64?
 
+    @Flag(help: "Wait until the tar is on disk before renaming it into place (as rsync --fsync).")
+    var fsync = false
+
     @OptionGroup var remote: RemoteOptions
     @OptionGroup var options: OutputOptions
 
@@ -35,6 +40,7 @@ struct ExportCommand: AsyncParsableCommand {
         }
         if let at, at < 0 { throw ValidationError("--at is a feed position ≥ 0") }
         if output == "-" && options.json { throw ValidationError("--json prints a summary on standard output: use -o FILE with it") }
+        if output == "-" && fsync { throw ValidationError("--fsync needs -o FILE") }
     }
 
     func run() async throws {
@@ -47,13 +53,14 @@ struct ExportCommand: AsyncParsableCommand {
         guard fd >= 0 else { throw CLIError("cannot create \(temporary!): \(String(cString: strerror(errno)))") }
         let bar = ProgressBar(label: "export", enabled: !options.json)
         var written: Int64 = 0
+        var fdOpen = true
         do {
             var flushed: Int64 = 0
             for try await buffer in export.body {
                 try buffer.readableBytesView.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: output) }
                 written += Int64(buffer.readableBytes)
                 // Start writing to disk as it comes, so the final fsync has little left to do.
-                if !toStdout && written - flushed >= 8 << 20 {
+                if fsync && written - flushed >= 8 << 20 {
                     FileIO.startWriteback(fd, offset: flushed, length: written - flushed)
                     flushed = written
                 }
@@ -61,13 +68,17 @@ struct ExportCommand: AsyncParsableCommand {
                 bar.update(done: min(written, total), total: total, bytes: (min(written, total), total))
             }
             if let temporary {
-                guard fsync(fd) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
-                close(fd)
-                guard rename(temporary, output) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
+                guard !fsync || Glibc.fsync(fd) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
+                // close reports a late write error (e.g. a full disk found at delayed allocation).
+                let closed = close(fd)
+                fdOpen = false
+                guard closed == 0, rename(temporary, output) == 0 else {
+                    throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))")
+                }
             }
         } catch {
             if let temporary {
-                close(fd)
+                if fdOpen { close(fd) }
                 unlink(temporary)
             }
             throw error

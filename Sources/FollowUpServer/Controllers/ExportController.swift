@@ -80,7 +80,9 @@ struct ExportController {
                 HTTPField.Name("X-Followup-Content-Bytes")!: "\(files.reduce(Int64(0)) { $0 + $1.version.size })",
             ],
             body: ResponseBody { writer in
-                let output = TarOutput()
+                // The tar is appended straight into the buffer sent next (no copy in between).
+                let pending = PendingBuffer(capacity: Self.flushBytes + (64 << 10))
+                let output = TarOutput { pending.buffer.writeBytes($0) }
                 var tar = try TarWriter(output: output)
                 for (path, bytes) in [(LedgerFolderName.csv, ledgerBytes), (ExportManifest.fileName, manifestBytes)] {
                     try tar.beginFile(path: path, size: Int64(bytes.count), mtime: now)
@@ -110,12 +112,12 @@ struct ExportController {
                     // SHA-256 to check against, and `followup verify` checks the packs.
                     for try await (_, bytes) in store.contents(of: content.chunks.map(\.id), verify: false, locations: locations) {
                         try tar.writeData(bytes)
-                        if output.count >= Self.flushBytes { try await writer.write(ByteBuffer(bytes: output.take())) }
+                        if pending.buffer.readableBytes >= Self.flushBytes { try await writer.write(pending.take()) }
                     }
                     try tar.endFile()
                 }
                 try tar.finish()
-                if !output.isEmpty { try await writer.write(ByteBuffer(bytes: output.take())) }
+                if pending.buffer.readableBytes > 0 { try await writer.write(pending.take()) }
                 try await writer.finish(nil)
             })
     }
@@ -130,6 +132,24 @@ struct ExportController {
 }
 
 /// The names of the ledger files in a client's folder and in an export.
+/// The response bytes not yet written: a reference, so that the tar writer's sink can append
+/// to it; used by one task at a time.
+private final class PendingBuffer: @unchecked Sendable {
+    var buffer: ByteBuffer
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    /// The bytes so far, replaced by a fresh buffer.
+    func take() -> ByteBuffer {
+        defer { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
+        return buffer
+    }
+}
+
 enum LedgerFolderName {
     static let csv = "LEDGER.csv"
 }
