@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release/followup
 STORAGE ?= storage
 
-.PHONY: deps build run test test-slow bench bench-quick bench-ingest bench-sync bench-export clean
+.PHONY: deps build run test test-slow bench bench-quick bench-ingest bench-sync bench-export bench-scale clean
 
 # Installs the system libraries (libarchive, libcrypto) when missing.
 deps:
@@ -53,6 +53,13 @@ bench-sync: build
 # The export benchmark: followup export against tar -cf FILE and restic dump (see bench/README.md).
 bench-export: build
 	FOLLOWUP_BIN=$(CURDIR)/$(BIN) bench/export.sh
+
+# The scaling run: push, initial and no-op pull and export of 10k and 100k files of 4 KiB
+# and of one 1 GiB and one 4 GiB file, time and peak RSS, into bench-work/scale (see
+# bench/README.md; ~16 GB of free disk). It builds the release binary itself unless
+# FOLLOWUP_BIN is set; SCALE_FACTOR=0.01 is a quick try.
+bench-scale: $(if $(FOLLOWUP_BIN),,deps)
+	bench/scale.sh
 
 clean:
 	rm -rf .build

@@ -11,8 +11,10 @@ import SyncProtocol
 /// used up. Each frame must be the chunk expected, of the expected length once inflated;
 /// the whole-file hash the writer checks covers the content.
 final class RemoteChunkStream {
-    static let windowBytes = 32 << 20
-    static let windowIDs = 8192
+    // Large windows: each new request costs a round trip and the server's lookup of its
+    // ids while nothing flows (32 MiB windows made a loopback pull ~15% slower).
+    static let windowBytes = 256 << 20
+    static let windowIDs = 65536
 
     private let api: APIClient
     private let chunks: [ChunkRef]
