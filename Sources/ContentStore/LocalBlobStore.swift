@@ -64,9 +64,11 @@ public struct LocalBlobStore: BlobStore {
         let target = try path(name)
         let fd = try FileIO.open(target, O_RDONLY)
         defer { FileIO.close(fd) }
-        var out = [UInt8](repeating: 0, count: length)
-        try out.withUnsafeMutableBytes { (raw) in try FileIO.pread(fd, into: raw, at: offset, path: target) }
-        return out
+        // Not zero-filled first: pread fills every byte or throws.
+        return try [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            try FileIO.pread(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: target)
+            count = length
+        }
     }
 
     public func info(_ name: String) async throws -> BlobInfo? {
