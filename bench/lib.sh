@@ -150,13 +150,13 @@ borg_fresh() {
   untimed "$1" borg init --encryption=none "$BORG_REPO"
 }
 
-# borg_create NAME DIR : `borg create --compression none BORG_REPO::a BASENAME`, run in
-# DIR's parent, so that the archive holds BASENAME/... as `tar -C PARENT BASENAME` would;
-# timed (NAME.time) unless UNTIMED=1.
+# borg_create NAME DIR [ARCHIVE] : `borg create --compression none BORG_REPO::ARCHIVE
+# BASENAME` (ARCHIVE defaults to a), run in DIR's parent, so that the archive holds
+# BASENAME/... as `tar -C PARENT BASENAME` would; timed (NAME.time) unless UNTIMED=1.
 borg_create() {
   local how=timed
   [[ "${UNTIMED:-0}" == 1 ]] && how=untimed
-  $how "$1" env -C "$(dirname "$2")" borg create --compression none "$BORG_REPO::a" "$(basename "$2")"
+  $how "$1" env -C "$(dirname "$2")" borg create --compression none "$BORG_REPO::${3:-a}" "$(basename "$2")"
 }
 
 # cache_policy : DROP_CACHES from BENCH_DROP_CACHES (default 0). 1 is kept only as root

@@ -6,7 +6,7 @@
 # rounds then works on a fresh copy of it, WORKDIR/data (`cp -a`, untimed): the staff
 # folder that `followup push` uploads and that the rsync daemon serves as module `data`.
 # One round, every timed step right after a `sync` (peer first, then followup):
-#   1. restic backup of data into a fresh repo with RESTIC_COMPRESSION=off, then into
+#   1. cp -r data + sync into WORKDIR/cp-copy (the disk's limit), restic backup of data into a fresh repo with RESTIC_COMPRESSION=off, then into
 #      another fresh repo with restic's default compression (`restic init` untimed; this
 #      second repo is the one of steps 4 and 5), borg create --compression none into a
 #      fresh unencrypted repo (`borg init` untimed),
@@ -14,10 +14,10 @@
 #   2. initial pull into empty folders: rsync -a --delete --stats rsync://.../data/ vs
 #      followup pull --client bench; then both trees are compared with data (diff -r)
 #   3. no-op pull: the same two commands again, nothing changed
-#   4. bench/mutate.py on data (untimed); restic backup (same repo) and followup push
-#      again; rsync and followup pull again; trees compared
-#   5. bench/rename.py on data (untimed); restic backup and followup push again; rsync
-#      and followup pull again; trees compared
+#   4. bench/mutate.py on data (untimed); restic backup (same repo), borg create (same
+#      repo, archive m) and followup push again; rsync and followup pull again; trees compared
+#   5. bench/rename.py on data (untimed); restic backup, borg create (archive n) and
+#      followup push again; rsync and followup pull again; trees compared
 # then prints Markdown tables (median (min-max) wall time, bytes and peak RSS per step,
 # ratios followup/peer and the issue's goals with PASS/FAIL). Ratios are median ÷ median;
 # the range after them is the per-round ratios'. Exit status is 0 even when a goal is
@@ -57,6 +57,7 @@ DATA=$WORK/data
 SERVER=$WORK/server
 PULL_FU=$WORK/pull-fu
 PULL_RS=$WORK/pull-rsync
+CP_COPY=$WORK/cp-copy   # cp -r + sync writes here (removed with the round's other trees)
 PROJECT=data          # followup pull writes the project into PULL_FU/$PROJECT
 CLIENT=bench
 
@@ -74,7 +75,7 @@ HAVE_PULL=0
 [[ "$("$FU" pull --help 2>/dev/null || true)" == *"USAGE: followup pull"* ]] && HAVE_PULL=1
 
 # --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
-rm -rf "${LOGS:?}" "${DATA:?}" "${SERVER:?}" "${PULL_FU:?}" "${PULL_RS:?}" \
+rm -rf "${LOGS:?}" "${DATA:?}" "${SERVER:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${CP_COPY:?}" \
        "$WORK/restic-repo" "$WORK/restic-cache" "$WORK/borg-repo" "$WORK/borg-base" "$WORK/rsyncd.conf" \
        "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
 mkdir -p "$LOGS"
@@ -90,7 +91,8 @@ rsync_stat() { sed -n "s/^$2: *\([0-9,.]*\).*/\1/p" "$LOGS/$1.out" | tr -dc '0-9
 
 # --- steps: per-run figures keyed "STEP:ROUND" ------------------------------------------
 declare -A S_TOOL=(
-  [restic-backup]=restic [restic-off]=restic [borg-create]=borg [fu-push]=followup
+  [cp-sync]=cp [restic-backup]=restic [restic-off]=restic [borg-create]=borg [fu-push]=followup
+  [borg-mutate]=borg [borg-rename]=borg
   [rsync-pull]=rsync [fu-pull]=followup
   [rsync-noop]=rsync [fu-noop]=followup
   [restic-mutate]=restic [fu-push-mutate]=followup
@@ -98,6 +100,8 @@ declare -A S_TOOL=(
   [restic-rename]=restic [fu-push-rename]=followup
   [rsync-rename]=rsync [fu-rename]=followup)
 declare -A S_OP=(
+  [cp-sync]="cp -r + sync (fresh copy)" [borg-mutate]="create after mutate.py (same repo)"
+  [borg-rename]="create after rename.py (same repo)"
   [restic-backup]="backup (fresh repo)" [restic-off]="backup, RESTIC_COMPRESSION=off (fresh repo)"
   [borg-create]="create --compression none (fresh repo)" [fu-push]="push (fresh server)"
   [rsync-pull]="daemon pull, initial" [fu-pull]="pull, initial"
@@ -106,8 +110,8 @@ declare -A S_OP=(
   [rsync-mutate]="daemon pull after mutate.py" [fu-mutate]="pull after mutate.py"
   [restic-rename]="backup after rename.py" [fu-push-rename]="push after rename.py"
   [rsync-rename]="daemon pull after rename.py" [fu-rename]="pull after rename.py")
-STEP_ORDER=(restic-backup restic-off borg-create fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate fu-push-mutate
-            rsync-mutate fu-mutate restic-rename fu-push-rename rsync-rename fu-rename)
+STEP_ORDER=(cp-sync restic-backup restic-off borg-create fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate
+            borg-mutate fu-push-mutate rsync-mutate fu-mutate restic-rename borg-rename fu-push-rename rsync-rename fu-rename)
 declare -A RW RR RU RS RB TREE SERVER_HWM
 HWM_OP="server peak RSS over the round (VmHWM)"
 
@@ -133,6 +137,14 @@ restic_step() {  # restic_step STEP ROUND : restic backup of data; bytes = repo 
   timed "$1.r$2" restic backup "$DATA"
   run_row "$1" "$2" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" \
     "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
+}
+
+borg_step() {  # borg_step STEP ROUND ARCHIVE : borg create of data into the round's repo; bytes = repo growth
+  local before
+  before=$(dir_bytes "$BORG_REPO")
+  settle
+  borg_create "$1.r$2" "$DATA" "$3"
+  run_row "$1" "$2" "$(($(dir_bytes "$BORG_REPO") - before))" "bytes = repo growth (compression none)"
 }
 
 push_step() {  # push_step STEP ROUND : followup push of data; bytes = uploaded_bytes
@@ -222,11 +234,15 @@ cat "$WORK/env.txt" >&2
 # --- the rounds -------------------------------------------------------------------------
 for ((r = 1; r <= RUNS; r++)); do
   log "round $r/$RUNS"
-  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}"
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${CP_COPY:?}"
   untimed "copy.r$r" cp -a "$PRISTINE" "$DATA"
   mkdir -p "$PULL_FU" "$PULL_RS"
 
-  # 1. backup / push of the whole folder into fresh targets
+  # 1. backup / push of the whole folder into fresh targets, and the disk's limit
+  settle
+  # shellcheck disable=SC2016  # $1 and $2 are expanded by sh -c
+  timed "cp-sync.r$r" sh -c 'cp -r "$1" "$2" && sync' sh "$DATA" "$CP_COPY"
+  run_row cp-sync "$r" "$(dir_bytes "$CP_COPY")" "bytes = size of the copy"
   rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
   untimed "restic-init-off.r$r" restic init
   RESTIC_COMPRESSION=off restic_step restic-off "$r"
@@ -253,6 +269,7 @@ for ((r = 1; r <= RUNS; r++)); do
   # 4. edits (mutate.py), then backup / push, then pulls
   untimed "mutate.r$r" python3 "$BENCH_DIR/mutate.py" "$DATA" --seed 7
   restic_step restic-mutate "$r"
+  borg_step borg-mutate "$r" m
   push_step fu-push-mutate "$r"
   rsync_step rsync-mutate "$r"
   pull_step fu-mutate "$r"
@@ -261,6 +278,7 @@ for ((r = 1; r <= RUNS; r++)); do
   # 5. renames and moves (rename.py), then backup / push, then pulls
   untimed "rename.r$r" python3 "$BENCH_DIR/rename.py" "$DATA" --seed 9 --files 200
   restic_step restic-rename "$r"
+  borg_step borg-rename "$r" n
   push_step fu-push-rename "$r"
   rsync_step rsync-rename "$r"
   pull_step fu-rename "$r"
@@ -285,11 +303,14 @@ PAIRS=(
   "push into a fresh server|fu-push|restic-backup|restic backup, fresh repo|le 0.5||uploaded_bytes vs repo growth"
   "push into a fresh server|fu-push|restic-off|restic backup, RESTIC_COMPRESSION=off, fresh repo|||uploaded_bytes vs restic repo growth (compression off)"
   "push into a fresh server|fu-push|borg-create|borg create --compression none, fresh repo|||uploaded_bytes vs borg repo growth"
+  "push into a fresh server|fu-push|cp-sync|cp -r + sync (the disk's limit)|le 1.3||uploaded_bytes vs size of the copy"
   "initial pull, empty folder|fu-pull|rsync-pull|rsync daemon pull|le 1.0||fetched_bytes vs bytes received"
   "no-op pull|fu-noop|rsync-noop|rsync daemon pull|le 0.2||fetched_bytes vs bytes received"
   "push after mutate.py|fu-push-mutate|restic-mutate|restic backup, same repo|||uploaded_bytes vs repo growth"
+  "push after mutate.py|fu-push-mutate|borg-mutate|borg create, same repo|||uploaded_bytes vs repo growth"
   "pull after mutate.py|fu-mutate|rsync-mutate|rsync daemon pull|le 1.0|le 2.0|fetched_bytes vs bytes received"
   "push after rename.py|fu-push-rename|restic-rename|restic backup, same repo|||uploaded_bytes vs repo growth"
+  "push after rename.py|fu-push-rename|borg-rename|borg create, same repo|||uploaded_bytes vs repo growth"
   "pull after rename.py|fu-rename|rsync-rename|rsync daemon pull||le 0.05|fetched_bytes vs bytes received"
 )
 CHECKS=()
@@ -391,7 +412,7 @@ echo
 echo "raw rows: $WORK/results.tsv  tables: $WORK/summary.tsv  checks: $WORK/checks.tsv  all: $WORK/results.json  logs: $LOGS/"
 
 if [[ "${BENCH_CLEANUP:-0}" == 1 ]]; then
-  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${CP_COPY:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
     "${BORG_REPO:?}" "${BORG_BASE_DIR:?}"
 fi
 if ((TREE_FAILS)); then
