@@ -120,7 +120,7 @@ public struct Pusher: Sendable {
                 }
                 let report: @Sendable (Int) -> Void = { length in
                     let done = uploaded.add(Int64(length))
-                    progress?(total / 2 + (missingBytes > 0 ? min(done, missingBytes) * (total / 2) / missingBytes : 0), total)
+                    progress?(Self.uploadProgress(uploaded: done, missing: missingBytes, total: total), total)
                 }
                 let next = Counter()
                 let batches = requests
@@ -192,6 +192,16 @@ public struct Pusher: Sendable {
             for id in try await api.missingChunks(batch) { missing.insert(ChunkID(bytes: id.bytes)!) }
         }
         return missing
+    }
+
+    /// A push's progress in bytes of `total`: chunking is the first half, the upload of
+    /// the `missing` bytes the second.
+    static func uploadProgress(uploaded: Int64, missing: Int64, total: Int64) -> Int64 {
+        let half = total / 2
+        guard missing > 0 else { return half }
+        // uploaded × half overflows Int64 from about 4 GiB on: multiply at full width.
+        let done = min(max(uploaded, 0), missing)
+        return half + missing.dividingFullWidth(done.multipliedFullWidth(by: half)).quotient
     }
 }
 

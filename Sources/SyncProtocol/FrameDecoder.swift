@@ -8,24 +8,31 @@
 ///     }
 ///     try decoder.finish()
 ///
-/// Memory stays bounded by the largest frame plus the largest piece appended: a frame
-/// whose header declares more than ``maxFrameLength`` bytes is refused before its body is
+/// Each body byte is copied once, from the appended piece straight into its frame's
+/// array, which is allocated at its exact length once the header has arrived. Memory
+/// stays bounded by the largest frame plus the largest piece appended: a frame whose
+/// header declares more than ``maxFrameLength`` bytes is refused before its body is
 /// buffered. Errors are final: the stream has lost its framing, so every later call to
-/// ``next()`` or ``finish()`` throws the same error.
+/// ``next()`` or ``finish()`` throws the same error (after the frames before it).
 public struct FrameDecoder: Sendable {
     /// 16 MiB: far above the content store's 256 KiB maximum chunk, far below a memory problem.
     public static let defaultMaxFrameLength = 16 << 20
 
     public let maxFrameLength: Int
 
-    private var buffer: [UInt8] = []
-    /// Index in `buffer` of the first byte not yet returned in a frame.
-    private var start = 0
-    private var failure: FrameError?
-
     /// Whether frames may be marked compressed (a fetch that asked for it); otherwise a
     /// marked frame is a ``FrameError/unexpectedCompression``.
     public let allowsCompression: Bool
+
+    /// The bytes of a header not complete yet.
+    private var header: [UInt8] = []
+    /// The frame whose body is arriving, and its body so far.
+    private var current: (id: ChunkDigest, length: Int, compressed: Bool)?
+    private var body: [UInt8] = []
+    /// Complete frames not yet returned by ``next()``, from index `head` on.
+    private var ready: [ChunkFrame] = []
+    private var head = 0
+    private var failure: FrameError?
 
     /// `maxFrameLength` is clamped to what a u32 length without its flag bit can express.
     public init(maxFrameLength: Int = FrameDecoder.defaultMaxFrameLength, allowsCompression: Bool = false) {
@@ -35,62 +42,83 @@ public struct FrameDecoder: Sendable {
 
     /// Adds the next bytes of the stream.
     public mutating func append(_ bytes: some Collection<UInt8>) {
-        // Drop consumed bytes once they are at least half the buffer: amortised linear time.
-        if start > 0, start * 2 >= buffer.count {
-            buffer.removeSubrange(0..<start)
-            start = 0
-        }
-        buffer.append(contentsOf: bytes)
+        guard failure == nil else { return }
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { consume(UnsafeRawBufferPointer($0)) }
+        if contiguous == nil { Array(bytes).withUnsafeBytes { consume($0) } }
     }
 
     /// The next complete frame, or nil until more bytes are appended.
     public mutating func next() throws(FrameError) -> ChunkFrame? {
-        if let failure { throw failure }
-        let available = buffer.count - start
-        guard available >= ChunkFrame.headerSize else { return nil }
+        guard head < ready.count else {
+            if let failure { throw failure }
+            return nil
+        }
+        let frame = ready[head]
+        head += 1
+        if head == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return frame
+    }
 
-        let lengthStart = start + ChunkDigest.byteCount
+    /// Checks that the stream ended on a frame boundary, with every frame taken.
+    public func finish() throws(FrameError) {
+        if let failure { throw failure }
+        let arriving = current == nil ? header.count : ChunkFrame.headerSize + body.count
+        let remaining = arriving + ready[head...].reduce(0) { $0 + ChunkFrame.headerSize + $1.bytes.count }
+        guard remaining == 0 else { throw .truncated(bufferedBytes: remaining) }
+    }
+
+    private mutating func consume(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            if let frame = current {
+                let take = min(frame.length - body.count, bytes.count - offset)
+                body.append(contentsOf: bytes[offset..<offset + take])
+                offset += take
+                if body.count == frame.length { complete() }
+                continue
+            }
+            let take = min(ChunkFrame.headerSize - header.count, bytes.count - offset)
+            header.append(contentsOf: bytes[offset..<offset + take])
+            offset += take
+            guard header.count == ChunkFrame.headerSize else { return }
+            guard startFrame() else { return }
+        }
+    }
+
+    /// Reads the complete header: false (and the failure set) if the frame is refused.
+    private mutating func startFrame() -> Bool {
         var length = 0
-        for byte in buffer[lengthStart..<lengthStart + 4] {
+        for byte in header[ChunkDigest.byteCount...] {
             length = length << 8 | Int(byte)
         }
         let compressed = length & Int(ChunkFrame.compressedFlag) != 0
         if compressed {
             guard allowsCompression else {
                 failure = .unexpectedCompression
-                throw .unexpectedCompression
+                return false
             }
             length &= Int(ChunkFrame.compressedFlag - 1)
         }
         guard length <= maxFrameLength else {
-            let error = FrameError.frameTooLong(length: length, limit: maxFrameLength)
-            failure = error
-            throw error
+            failure = .frameTooLong(length: length, limit: maxFrameLength)
+            return false
         }
-        guard available >= ChunkFrame.headerSize + length else { return nil }
-
-        let bodyStart = start + ChunkFrame.headerSize
         // 32 bytes by construction, so the id always parses.
-        let frame = ChunkFrame(
-            id: ChunkDigest(bytes: buffer[start..<lengthStart])!,
-            bytes: Array(buffer[bodyStart..<bodyStart + length]),
-            compressed: compressed
-        )
-        start = bodyStart + length
-        if start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            start = 0
-        }
-        return frame
+        current = (ChunkDigest(bytes: header[..<ChunkDigest.byteCount])!, length, compressed)
+        header.removeAll(keepingCapacity: true)
+        body = []
+        body.reserveCapacity(length)
+        if length == 0 { complete() }
+        return true
     }
 
-    /// Declares the end of the stream, once ``next()`` has returned nil: throws
-    /// ``FrameError/truncated(bufferedBytes:)`` if any bytes are left that did not make up a
-    /// returned frame, because a sender that stopped mid-frame must not look like a short
-    /// but complete transfer.
-    public func finish() throws(FrameError) {
-        if let failure { throw failure }
-        let remaining = buffer.count - start
-        guard remaining == 0 else { throw .truncated(bufferedBytes: remaining) }
+    private mutating func complete() {
+        guard let frame = current else { return }
+        ready.append(ChunkFrame(id: frame.id, bytes: body, compressed: frame.compressed))
+        body = []
+        current = nil
     }
 }

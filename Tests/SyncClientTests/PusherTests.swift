@@ -8,6 +8,20 @@ import Testing
 /// `followup push` against the real server on a loopback port.
 @Suite("Push against a live server")
 struct PusherTests {
+    @Test("upload progress runs from half to all of the total without overflow, for 4 GiB and for 1 PiB")
+    func uploadProgress() {
+        for total: Int64 in [1000, 4 << 30, 1 << 50] {
+            let missing = total - total / 3
+            #expect(Pusher.uploadProgress(uploaded: 0, missing: missing, total: total) == total / 2)
+            let halfway = Pusher.uploadProgress(uploaded: missing / 2, missing: missing, total: total)
+            #expect(abs(halfway - (total / 2 + total / 4)) <= 1)
+            #expect(Pusher.uploadProgress(uploaded: missing, missing: missing, total: total) == total / 2 * 2)
+            // A retry re-sends: more than missing stays at the end.
+            #expect(Pusher.uploadProgress(uploaded: missing * 2, missing: missing, total: total) == total / 2 * 2)
+        }
+        #expect(Pusher.uploadProgress(uploaded: 0, missing: 0, total: 10) == 5)
+    }
+
     @Test("push, re-push (nothing travels), change one file (only its new chunks travel), delete one")
     func pushCycle() async throws {
         try await LiveServer.run { server in

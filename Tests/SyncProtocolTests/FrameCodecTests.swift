@@ -98,6 +98,19 @@ struct FrameCodecTests {
         #expect(throws: FrameError.frameTooLong(length: 1025, limit: 1024)) { try decoder.finish() }
     }
 
+    @Test("frames before a refused header come out first, then the error, for good")
+    func framesBeforeAnError() throws {
+        let id = ChunkDigest(bytes: [UInt8](repeating: 4, count: 32))!
+        var decoder = FrameDecoder(maxFrameLength: 8)
+        let good = try FrameEncoder.encode(id: id, bytes: [1, 2, 3])
+        decoder.append(good + good + (try FrameEncoder.header(id: id, length: 9)) + [UInt8](repeating: 0, count: 9) + good)
+        #expect(try decoder.next() == ChunkFrame(id: id, bytes: [1, 2, 3]))
+        #expect(try decoder.next() == ChunkFrame(id: id, bytes: [1, 2, 3]))
+        #expect(throws: FrameError.frameTooLong(length: 9, limit: 8)) { try decoder.next() }
+        decoder.append(good)
+        #expect(throws: FrameError.frameTooLong(length: 9, limit: 8)) { try decoder.next() }
+    }
+
     @Test("the default limit is 16 MiB; a length of 2 GiB − 1 is refused")
     func defaultLimit() throws {
         var decoder = FrameDecoder()
