@@ -107,9 +107,13 @@ public struct APIClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            request.body = .bytes(ByteBuffer(bytes: try encoder.encode(body)))
+            if let large = body as? any PieceEncodable {
+                request.body = .bytes(ByteBuffer(bytes: try large.jsonBytes()))
+            } else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                request.body = .bytes(ByteBuffer(bytes: try encoder.encode(body)))
+            }
             request.headers.add(name: "Content-Type", value: "application/json")
         }
         if let idempotencyKey { request.headers.add(name: IdempotencyHeader.name, value: idempotencyKey) }

@@ -1,5 +1,6 @@
 import ContentStore
 import Foundation
+import SyncProtocol
 
 /// What a synced folder remembers between pulls, in `<folder>/.followup/`:
 ///
@@ -117,7 +118,18 @@ public struct SyncState: Sendable, Hashable {
 
     /// Writes only the file table (progress within a pull; the cursor stays).
     public func saveFiles(to folder: String) throws {
-        try Self.write(FileTable(files: files), to: Self.filesPath(in: folder))
+        // One record at a time: the encoder's tree of a 100,000-file table is hundreds of MB.
+        var json = JSONPieces()
+        try json.object { members in
+            try members.member("files") { table in
+                try table.object { records in
+                    for path in files.keys.sorted() { try records.member(path, files[path]) }
+                }
+            }
+            try members.member("version", Self.currentVersion)
+        }
+        try FileManager.default.createDirectory(atPath: Self.directory(of: folder), withIntermediateDirectories: true)
+        try FileIO.writeAtomically(json.bytes, to: Self.filesPath(in: folder))
     }
 
     public func savePosition(to folder: String) throws {

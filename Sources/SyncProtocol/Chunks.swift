@@ -104,6 +104,19 @@ public struct CommitRequestBody: Codable, Hashable, Sendable {
     }
 }
 
+extension CommitRequestBody: PieceEncodable {
+    /// The same bytes as `JSONEncoder` with `.sortedKeys`, one file at a time.
+    public func jsonBytes() throws -> [UInt8] {
+        var json = JSONPieces()
+        try json.object { members in
+            try members.member("deletions", deletions)
+            try members.member("files") { try $0.array(files) { try $0.value($1) } }
+            try members.member("hours", hours)
+        }
+        return json.bytes
+    }
+}
+
 /// What a commit did.
 public struct CommitResponse: Codable, Hashable, Sendable {
     /// Paths that got a new version.

@@ -27,6 +27,29 @@ public struct ExportManifest: Codable, Hashable, Sendable {
         case format, client, projects, position, files
         case hourEntries = "hour_entries"
     }
+
+    /// The manifest's JSON written one file per line, without holding the whole document
+    /// (or the array of files) in memory twice: what an export of 100,000 files needs.
+    /// It decodes as an ``ExportManifest``.
+    public static func jsonBytes(
+        client: String, projects: [String], position: Int64, files: some Sequence<ExportedFile>, hourEntries: [LedgerEntryInfo]
+    ) throws -> [UInt8] {
+        var json = JSONPieces(formatting: [.withoutEscapingSlashes])
+        try json.object { members in
+            try members.member("client", client)
+            try members.member("files") { list in
+                try list.array(files) { line, file in
+                    line.lineBreak()
+                    try line.value(file)
+                }
+            }
+            try members.member("format", currentFormat)
+            try members.member("hour_entries", hourEntries)
+            try members.member("position", position)
+            try members.member("projects", projects)
+        }
+        return json.bytes
+    }
 }
 
 /// One file (or empty folder) of an export: its path in the tar is `<project>/<path>`.

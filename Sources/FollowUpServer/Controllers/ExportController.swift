@@ -53,18 +53,15 @@ struct ExportController {
         let entries = try await catalog.changes(client: client, kind: ChangeEvent.Kind.ledgerEntry.rawValue, through: position)
             .compactMap(Self.ledgerEntry)
             .filter { projects.contains($0.project) }
-        let manifest = ExportManifest(
+        let manifestBytes = try ExportManifest.jsonBytes(
             client: client, projects: projects, position: position,
-            files: files.map { project, version in
+            files: files.lazy.map { project, version in
                 ExportedFile(
                     project: project, path: version.path, version: version.version, size: version.size, mode: version.mode,
                     mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: (version.manifest?.fileHash ?? SHA256.hash([])).bytes)!,
                     phase: version.phase, hourEntry: version.hourEntry)
             },
             hourEntries: entries)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let manifestBytes = Array(try encoder.encode(manifest))
         let ledgerBytes = Array(LedgerCSV.render(entries).utf8)
         let store = storage.store
         let listed = files

@@ -1,0 +1,49 @@
+import Foundation
+import SyncProtocol
+import Testing
+
+@Suite("Large JSON documents written a piece at a time")
+struct JSONPiecesTests {
+    static func digest(_ byte: UInt8) -> ChunkDigest { ChunkDigest(bytes: [UInt8](repeating: byte, count: 32))! }
+
+    static func files(_ count: Int) -> [CommitFile] {
+        (0..<count).map(file)
+    }
+
+    static func file(_ n: Int) -> CommitFile {
+        let path = n % 3 == 0 ? "brand/logo é \"\(n)\"/a\\b.png" : "video/\(n).mov"
+        let chunks: [ChunkSpan] = (0..<(n % 4)).map { ChunkSpan(id: digest(UInt8($0)), length: 25) }
+        let mtime: Int64 = 1_700_000_000_123_456_789 + Int64(n)
+        return CommitFile(
+            path: path, size: Int64(n * 100), mode: 0o644, mtimeNs: mtime, sha256: digest(UInt8(n % 256)),
+            chunks: chunks, phase: n % 2 == 0 ? "design" : nil)
+    }
+
+    @Test("a commit body has exactly the bytes JSONEncoder with sorted keys gives", arguments: [0, 1, 7])
+    func commitBody(files count: Int) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for body in [
+            CommitRequestBody(files: Self.files(count)),
+            CommitRequestBody(files: Self.files(count), deletions: ["old/ä.txt", "x"],
+                              hours: HourLogRequest(project: "site", minutes: 90, service: "design", note: "tab\there")),
+        ] {
+            let pieces = try body.jsonBytes()
+            #expect(pieces == Array(try encoder.encode(body)))
+            #expect(try JSONDecoder().decode(CommitRequestBody.self, from: Data(pieces)) == body)
+        }
+    }
+
+    @Test("an export manifest written a file per line decodes to the same manifest")
+    func exportManifest() throws {
+        let files = Self.files(5).enumerated().map { n, file in
+            ExportedFile(project: n % 2 == 0 ? "site" : "video", path: file.path, version: n + 1, size: file.size, mode: file.mode,
+                         mtimeNs: file.mtimeNs, sha256: file.sha256, phase: file.phase, hourEntry: n % 2 == 0 ? Int64(n) : nil)
+        }
+        let bytes = try ExportManifest.jsonBytes(client: "acme", projects: ["site", "video"], position: 42, files: files, hourEntries: [])
+        let decoded = try JSONDecoder().decode(ExportManifest.self, from: Data(bytes))
+        #expect(decoded == ExportManifest(client: "acme", projects: ["site", "video"], position: 42, files: files, hourEntries: []))
+        // One file per line, so a person can read (and grep) a large manifest.
+        #expect(String(decoding: bytes, as: UTF8.self).split(separator: "\n").count == files.count + 1)
+    }
+}
