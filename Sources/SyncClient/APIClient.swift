@@ -107,13 +107,7 @@ public struct APIClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
-            if let large = body as? any PieceEncodable {
-                request.body = .bytes(ByteBuffer(bytes: try large.jsonBytes()))
-            } else {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                request.body = .bytes(ByteBuffer(bytes: try encoder.encode(body)))
-            }
+            request.body = .bytes(try Self.json(body))
             request.headers.add(name: "Content-Type", value: "application/json")
         }
         if let idempotencyKey { request.headers.add(name: IdempotencyHeader.name, value: idempotencyKey) }
@@ -121,6 +115,14 @@ public struct APIClient: Sendable {
         // A connection that drops after the request went out may or may not have
         // been applied: reads are safe to repeat, writes only with their idempotency key.
         return try await execute(request, attempts: (method == .GET || idempotencyKey != nil) ? 3 : 1)
+    }
+
+    /// A request's JSON body, with sorted keys; a large one a piece at a time (``PieceEncodable``).
+    static func json(_ body: some Encodable) throws -> ByteBuffer {
+        if let large = body as? any PieceEncodable { return ByteBuffer(bytes: try large.jsonBytes()) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return ByteBuffer(bytes: try encoder.encode(body))
     }
 
     /// Runs a request, retrying a dropped connection up to `attempts` times in all,
@@ -171,7 +173,7 @@ public struct APIClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            request.body = .bytes(try Self.json(body))
         }
         let response: HTTPClientResponse
         do {

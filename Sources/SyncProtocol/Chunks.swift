@@ -11,6 +11,18 @@ public struct ChunkListRequest: Codable, Hashable, Sendable {
     }
 }
 
+extension ChunkListRequest: PieceEncodable {
+    /// The same bytes as `JSONEncoder` with `.sortedKeys`, one id at a time.
+    public func jsonBytes() throws -> [UInt8] {
+        var json = JSONPieces()
+        try json.object { members in
+            try members.member("compression", compression)
+            try members.member("ids") { try $0.array(ids) { try $0.value($1) } }
+        }
+        return json.bytes
+    }
+}
+
 /// The answer to `POST /v1/chunks/missing`: the ids the server does not have.
 public struct MissingChunksResponse: Codable, Hashable, Sendable {
     public var missing: [ChunkDigest]
@@ -56,6 +68,20 @@ public struct CommitFile: Codable, Hashable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case path, size, mode, sha256, chunks, phase
         case mtimeNs = "mtime_ns"
+    }
+
+    /// As `JSONEncoder` with `.sortedKeys` writes it, a chunk at a time: the chunk list
+    /// of a file of several GiB has tens of thousands of entries.
+    func write(to json: inout JSONPieces) throws {
+        try json.object { members in
+            try members.member("chunks") { try $0.array(chunks) { try $0.value($1) } }
+            try members.member("mode", mode)
+            try members.member("mtime_ns", mtimeNs)
+            try members.member("path", path)
+            try members.member("phase", phase)
+            try members.member("sha256", sha256)
+            try members.member("size", size)
+        }
     }
 
     /// `S_IFDIR`: the mode bit of an empty-folder entry.
@@ -110,7 +136,7 @@ extension CommitRequestBody: PieceEncodable {
         var json = JSONPieces()
         try json.object { members in
             try members.member("deletions", deletions)
-            try members.member("files") { try $0.array(files) { try $0.value($1) } }
+            try members.member("files") { try $0.array(files) { try $1.write(to: &$0) } }
             try members.member("hours", hours)
         }
         return json.bytes

@@ -34,6 +34,18 @@ struct JSONPiecesTests {
         }
     }
 
+    @Test("a chunk list has exactly the bytes JSONEncoder with sorted keys gives")
+    func chunkList() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for request in [
+            ChunkListRequest(ids: []), ChunkListRequest(ids: (0..<5).map { Self.digest(UInt8($0)) }),
+            ChunkListRequest(ids: [Self.digest(9)], compression: ChunkCompression.deflate),
+        ] {
+            #expect(try request.jsonBytes() == Array(try encoder.encode(request)))
+        }
+    }
+
     @Test("an export manifest written a file per line decodes to the same manifest")
     func exportManifest() throws {
         let files = Self.files(5).enumerated().map { n, file in
