@@ -165,6 +165,24 @@ extension Catalog {
         }
     }
 
+    /// One page of the latest versions of a project's paths as of `at` (see
+    /// ``files(client:project:at:)``), for a reader of any number of files: the paths that
+    /// sort after `after`, at most `limit` of them, in path order. Tombstones are included,
+    /// so a page is short only at the end and the next one starts after its last path.
+    public func latestVersions(client: String, project: String, at position: Int64?, after: String?, limit: Int) async throws -> [FileVersion] {
+        if let position, position < 0 { throw CatalogError.invalid("a feed position cannot be negative") }
+        guard limit > 0 else { throw CatalogError.invalid("a page holds at least one path") }
+        return try await read { db in
+            _ = try await Catalog.requireProject(db, client: client, project: project)
+            return try await Catalog.latestVersions(
+                db, client: client, project: project, at: position,
+                columns: Catalog.fileVersionColumns, liveOnly: false, after: after, limit: limit
+            )
+            .all()
+            .map(Catalog.fileVersion(from:))
+        }
+    }
+
     // MARK: Steps on a caller's transaction (for `idempotent(…)`)
 
     /// `commit` on the caller's transaction, all or nothing (one savepoint): when it throws,
@@ -501,7 +519,8 @@ extension Catalog {
     /// of a path grow with the feed, so the newest version up to a position is the one the
     /// feed had announced last there. Served by `file_versions_by_path`.
     private static func latestVersions(
-        _ db: any SQLDatabase, client: String, project: String, at position: Int64?, columns: [String], liveOnly: Bool
+        _ db: any SQLDatabase, client: String, project: String, at position: Int64?, columns: [String], liveOnly: Bool,
+        after: String? = nil, limit: Int? = nil
     ) -> SQLSelectBuilder {
         let latest = SQLSubquery.select { builder in
             builder
@@ -511,7 +530,11 @@ extension Catalog {
                 .where("client", .equal, SQLBind(client))
                 .where("project", .equal, SQLBind(project))
             if let position { builder.where("seq", .lessThanOrEqual, SQLBind(position)) }
-            return builder.groupBy("path")
+            if let after { builder.where("path", .greaterThan, SQLBind(after)) }
+            builder.groupBy("path")
+            // A page walks the (client, project, path, version) index and stops.
+            if let limit { builder.orderBy("path").limit(limit) }
+            return builder
         }
         let onLatest = SQLBinaryExpression(
             SQLBinaryExpression(SQLColumn("path", table: "file_versions"), .equal, SQLColumn("path", table: "latest")),

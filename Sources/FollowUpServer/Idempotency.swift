@@ -19,7 +19,7 @@ enum Idempotency {
             throw APIError(.badRequest, "idempotency_key_required", "send an \(IdempotencyHeader.name) header (any unique string) with every change, and the same one when you retry")
         }
         let (stored, replayed) = try await catalog.idempotent(
-            scope: identity.idempotencyScope, key: key, requestHash: body.requestHash(request)
+            scope: identity.idempotencyScope, key: key, requestHash: body.requestHash
         ) { db in
             StoredResponse(status: status.code, body: try jsonBytes(try await perform(db)))
         }

@@ -8,14 +8,17 @@ import NIOCore
 struct JSONBody<Value: Decodable & Sendable>: Sendable {
     static var maxDepth: Int { 32 }
 
-    let bytes: [UInt8]
     let value: Value
+    /// The body's size in bytes.
+    let size: Int
+    /// What an idempotency key is bound to: the SHA-256 of the method, the path and the exact body.
+    let requestHash: [UInt8]
 
     /// `emptyAllowed`: an empty body reads as `{}` (actions whose body is optional).
     /// `limit`: the largest body accepted (default: the context's, 1 MiB).
     init(_ request: Request, context: some RequestContext, emptyAllowed: Bool = false, limit: Int? = nil) async throws {
         let limit = limit ?? context.maxUploadSize
-        let buffer: ByteBuffer
+        var buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
@@ -23,19 +26,27 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge("the request body is larger than \(limit) bytes")
         }
-        bytes = emptyAllowed && buffer.readableBytes == 0 ? Array("{}".utf8) : Array(buffer.readableBytesView)
-        guard Self.depth(of: bytes) <= Self.maxDepth else {
-            throw APIError.badRequest("the JSON body is nested deeper than \(Self.maxDepth) levels")
+        if emptyAllowed && buffer.readableBytes == 0 { buffer = ByteBuffer(string: "{}") }
+        size = buffer.readableBytes
+        // Checked, hashed and decoded where it arrived: a commit of 100,000 files is tens
+        // of MB, and each copy of it would count.
+        let hasher = SHA256()
+        hasher.update(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        let decoded: Value? = try buffer.withUnsafeReadableBytes { raw in
+            guard Self.depth(of: raw) <= Self.maxDepth else {
+                throw APIError.badRequest("the JSON body is nested deeper than \(Self.maxDepth) levels")
+            }
+            hasher.update(raw)
+            guard let base = raw.baseAddress else { return try? JSONDecoder().decode(Value.self, from: Data()) }
+            return try? JSONDecoder().decode(Value.self, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
         }
-        do {
-            value = try JSONDecoder().decode(Value.self, from: Data(bytes))
-        } catch {
-            throw APIError.badRequest("the request body does not match this route's JSON shape")
-        }
+        guard let decoded else { throw APIError.badRequest("the request body does not match this route's JSON shape") }
+        value = decoded
+        requestHash = hasher.finalize().bytes
     }
 
     /// The deepest nesting of objects and arrays, ignoring brackets inside strings.
-    static func depth(of bytes: [UInt8]) -> Int {
+    static func depth(of bytes: some Sequence<UInt8>) -> Int {
         var depth = 0, deepest = 0, inString = false, escaped = false
         for byte in bytes {
             if inString {
@@ -50,13 +61,5 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
             }
         }
         return deepest
-    }
-
-    /// What an idempotency key is bound to: the method, the path and the exact body.
-    func requestHash(_ request: Request) -> [UInt8] {
-        let hasher = SHA256()
-        hasher.update(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
-        hasher.update(bytes)
-        return hasher.finalize().bytes
     }
 }

@@ -28,27 +28,49 @@ public struct ExportManifest: Codable, Hashable, Sendable {
         case hourEntries = "hour_entries"
     }
 
-    /// The manifest's JSON written one file per line, without holding the whole document
-    /// (or the array of files) in memory twice: what an export of 100,000 files needs.
-    /// It decodes as an ``ExportManifest``.
+    /// The manifest's JSON, one file per line (see ``Writer``). It decodes as an
+    /// ``ExportManifest``.
     public static func jsonBytes(
         client: String, projects: [String], position: Int64, files: some Sequence<ExportedFile>, hourEntries: [LedgerEntryInfo]
     ) throws -> [UInt8] {
-        var json = JSONPieces(formatting: [.withoutEscapingSlashes])
-        try json.object { members in
-            try members.member("client", client)
-            try members.member("files") { list in
-                try list.array(files) { line, file in
-                    line.lineBreak()
-                    try line.value(file)
-                }
-            }
-            try members.member("format", currentFormat)
-            try members.member("hour_entries", hourEntries)
-            try members.member("position", position)
-            try members.member("projects", projects)
+        var writer = try Writer(client: client)
+        for file in files { try writer.add(file) }
+        return try writer.finish(projects: projects, position: position, hourEntries: hourEntries)
+    }
+
+    /// Writes the manifest's JSON as the files come, one per line, for an export that pages
+    /// through 100,000 files: neither the files nor an encoder's tree of them are held.
+    /// Keys are in sorted order, as `JSONEncoder` with `.sortedKeys` writes them.
+    public struct Writer {
+        private var json = JSONPieces(formatting: [.withoutEscapingSlashes])
+        private var files = 0
+
+        public init(client: String) throws {
+            json.raw("{\"client\":")
+            try json.value(client)
+            json.raw(",\"files\":[")
         }
-        return json.bytes
+
+        public mutating func add(_ file: ExportedFile) throws {
+            if files > 0 { json.raw(",") }
+            json.lineBreak()
+            try json.value(file)
+            files += 1
+        }
+
+        /// The whole document.
+        public consuming func finish(projects: [String], position: Int64, hourEntries: [LedgerEntryInfo]) throws -> [UInt8] {
+            json.raw("],\"format\":")
+            try json.value(ExportManifest.currentFormat)
+            json.raw(",\"hour_entries\":")
+            try json.value(hourEntries)
+            json.raw(",\"position\":")
+            try json.value(position)
+            json.raw(",\"projects\":")
+            try json.value(projects)
+            json.raw("}")
+            return json.bytes
+        }
     }
 }
 

@@ -27,6 +27,12 @@ public struct JSONPieces {
         bytes.append(contentsOf: try encoder.encode(value))
     }
 
+    /// `text` as it is: punctuation and keys the caller knows to be valid JSON at this point,
+    /// for a document written across several calls (see ``ExportManifest/Writer``).
+    public mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
     /// A line break, which JSON reads as white space: one element per line in a long array.
     public mutating func lineBreak() {
         bytes.append(UInt8(ascii: "\n"))

@@ -431,6 +431,38 @@ struct CommitTests {
         }
     }
 
+    @Test("latestVersions pages through a project in path order, tombstones included, as of a position")
+    func latestVersionPages() async throws {
+        try await CommitFixture.run { fixture in
+            let catalog = fixture.catalog
+            try await fixture.index(["a", "b"])
+            let paths = (0..<7).map { "f\($0).txt" }
+            let first = try await fixture.commit(files: paths.map { fixture.upload($0, fixture.manifest($0, ["a"])) })
+            _ = try await fixture.commit(files: [fixture.upload("f2.txt", fixture.manifest("new", ["b"]))], deletions: ["f4.txt"])
+
+            func all(at position: Int64?, limit: Int) async throws -> [FileVersion] {
+                var pages: [[FileVersion]] = []
+                var after: String?
+                repeat {
+                    pages.append(try await catalog.latestVersions(client: "acme", project: "social", at: position, after: after, limit: limit))
+                    after = pages.last?.last?.path
+                } while pages.last?.count == limit
+                #expect(pages.dropLast().allSatisfy { $0.count == limit })
+                return pages.flatMap { $0 }
+            }
+            for limit in [1, 2, 3, 7, 100] {
+                let now = try await all(at: nil, limit: limit)
+                #expect(now.map(\.path) == paths)
+                #expect(now.filter { !$0.deleted } == (try await catalog.files(client: "acme", project: "social")))
+                #expect(now.first { $0.path == "f4.txt" }?.deleted == true)
+                #expect(try await all(at: first.feedSequence, limit: limit) == first.versions)
+            }
+            await #expect(throws: CatalogError.self) {
+                _ = try await catalog.latestVersions(client: "acme", project: "social", at: nil, after: nil, limit: 0)
+            }
+        }
+    }
+
     @Test("the static commit runs inside idempotent: a retry replays and writes nothing")
     func insideIdempotent() async throws {
         try await CommitFixture.run { fixture in

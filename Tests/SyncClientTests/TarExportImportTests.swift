@@ -61,6 +61,27 @@ struct TarExportImportTests {
         }
     }
 
+    @Test("an export of more files than one catalog page holds has every file once, in the tar and the manifest")
+    func exportManyPages() async throws {
+        try await LiveServer.run { server in
+            let source = server.root + "/many"
+            // 2,345 files: three pages of the export's catalog queries, the last one short.
+            for n in 0..<2345 { try TestTree.write(source, "d\(n % 7)/f\(n).txt", n % 3 == 0 ? [] : Array("\(n)".utf8)) }
+            _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
+            try FileManager.default.removeItem(atPath: source + "/d3/f3.txt")
+            _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
+            let tar = server.root + "/many.tar"
+            _ = try await export(try server.api(server.acmeToken), client: "acme", to: tar)
+            let out = server.root + "/extracted"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try run("/usr/bin/tar", ["-xf", tar, "-C", out])
+            #expect(try TestTree.snapshot(out + "/site") == (try TestTree.snapshot(source)))
+            let manifest = try JSONDecoder().decode(ExportManifest.self, from: Data(TestTree.read(out, ExportManifest.fileName)))
+            #expect(manifest.files.count == 2344 && Set(manifest.files.map(\.path)).count == 2344)
+            #expect(!manifest.files.contains { $0.path == "d3/f3.txt" })
+        }
+    }
+
     @Test("an export at a past feed position has the old contents; a client cannot export another's")
     func pastPositionAndIsolation() async throws {
         try await LiveServer.run { server in

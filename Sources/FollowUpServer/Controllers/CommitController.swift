@@ -57,6 +57,7 @@ struct CommitController {
         }
         let commit = CommitRequest(
             files: files, deletions: input.deletions, hours: hours, alertThresholds: policy.alertThresholds, authorToken: identity.token.id)
+        defer { MemoryRelease.afterRequest(ofSize: body.size) }
         return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
             let result = try await Catalog.commit(db, client: client, project: project, commit)
             return CommitResponse(

@@ -17,6 +17,8 @@ struct ExportController {
     static let flushBytes = 1 << 20
     /// Chunk locations looked up at once (a few hundred KiB of memory).
     static let lookupChunks = 4096
+    /// Files per catalog query: an export holds one page of versions at a time.
+    static let pageSize = 1000
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("export.tar", use: export)
@@ -44,27 +46,28 @@ struct ExportController {
             projects = try await catalog.projects(client: client).map(\.slug).sorted()
         }
 
-        var files: [(project: String, version: FileVersion)] = []
-        for project in projects {
-            for version in try await catalog.files(client: client, project: project, at: position) {
-                files.append((project, version))
-            }
-        }
         let entries = try await catalog.changes(client: client, kind: ChangeEvent.Kind.ledgerEntry.rawValue, through: position)
             .compactMap(Self.ledgerEntry)
             .filter { projects.contains($0.project) }
-        let manifestBytes = try ExportManifest.jsonBytes(
-            client: client, projects: projects, position: position,
-            files: files.lazy.map { project, version in
-                ExportedFile(
-                    project: project, path: version.path, version: version.version, size: version.size, mode: version.mode,
-                    mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: (version.manifest?.fileHash ?? SHA256.hash([])).bytes)!,
-                    phase: version.phase, hourEntry: version.hourEntry)
-            },
-            hourEntries: entries)
+        // First pass: the manifest and the content size, a page of files at a time, so an
+        // export of 100,000 files never holds them all. The second pass, in the body, reads
+        // the same pages again: both are as of `position`, which later commits cannot change.
+        var manifest = try ExportManifest.Writer(client: client)
+        var contentBytes: Int64 = 0
+        for project in projects {
+            try await Self.forEachPage(of: catalog, client: client, project: project, at: position) { page in
+                for version in page {
+                    contentBytes += version.size
+                    try manifest.add(ExportedFile(
+                        project: project, path: version.path, version: version.version, size: version.size, mode: version.mode,
+                        mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: (version.manifest?.fileHash ?? SHA256.hash([])).bytes)!,
+                        phase: version.phase, hourEntry: version.hourEntry))
+                }
+            }
+        }
+        let manifestBytes = try manifest.finish(projects: projects, position: position, hourEntries: entries)
         let ledgerBytes = Array(LedgerCSV.render(entries).utf8)
         let store = storage.store
-        let listed = files
         let now = Int64(Date().timeIntervalSince1970)
         let name = projects.count == 1 && request.uri.queryParameters["project"] != nil ? "\(client)-\(projects[0])" : client
 
@@ -74,7 +77,7 @@ struct ExportController {
                 .contentType: "application/x-tar",
                 .contentDisposition: "attachment; filename=\"\(name).tar\"",
                 HTTPField.Name("X-Followup-Position")!: "\(position)",
-                HTTPField.Name("X-Followup-Content-Bytes")!: "\(files.reduce(Int64(0)) { $0 + $1.version.size })",
+                HTTPField.Name("X-Followup-Content-Bytes")!: "\(contentBytes)",
             ],
             body: ResponseBody { writer in
                 // The tar is appended straight into the buffer sent next (no copy in between).
@@ -83,43 +86,66 @@ struct ExportController {
                 var tar = try TarWriter(output: output)
                 for (path, bytes) in [(LedgerFolderName.csv, ledgerBytes), (ExportManifest.fileName, manifestBytes)] {
                     try tar.beginFile(path: path, size: Int64(bytes.count), mtime: now)
-                    try tar.writeData(bytes)
-                    try tar.endFile()
-                }
-                var locations: [ChunkID: ChunkLocation] = [:]
-                var lookedUpTo = 0
-                for (index, (project, version)) in listed.enumerated() {
-                    // One index query for the chunks of the next few hundred files, not one per file.
-                    if index == lookedUpTo {
-                        var ids: [ChunkID] = []
-                        while lookedUpTo < listed.count && ids.count < Self.lookupChunks {
-                            ids += listed[lookedUpTo].version.manifest?.chunks.map(\.id) ?? []
-                            lookedUpTo += 1
-                        }
-                        locations = try await store.index.locations(of: ids)
-                    }
-                    let path = project + "/" + version.path
-                    let mtime = version.mtimeNs / 1_000_000_000
-                    guard let content = version.manifest, !CommitFile.isDirectory(mode: version.mode) else {
-                        try tar.addDirectory(path: path, mode: UInt16(version.mode & 0o7777), mtime: mtime)
-                        continue
-                    }
-                    try tar.beginFile(path: path, size: version.size, mode: UInt16(version.mode & 0o7777), mtime: mtime)
-                    // Not re-hashed here, as for a fetch: the manifest gives every file's
-                    // SHA-256 to check against, and `followup verify` checks the packs.
-                    for try await (_, bytes) in store.contents(of: content.chunks.map(\.id), verify: false, locations: locations) {
-                        try tar.writeData(bytes)
+                    // In sends of flushBytes: the manifest of 100,000 files is tens of MB.
+                    for start in stride(from: 0, to: bytes.count, by: Self.flushBytes) {
+                        try tar.writeData(Array(bytes[start..<min(start + Self.flushBytes, bytes.count)]))
                         if pending.buffer.readableBytes >= Self.flushBytes { try await writer.write(pending.take()) }
                     }
                     try tar.endFile()
                 }
+                for project in projects {
+                    try await Self.forEachPage(of: catalog, client: client, project: project, at: position) { page in
+                        var locations: [ChunkID: ChunkLocation] = [:]
+                        var lookedUpTo = 0
+                        for (index, version) in page.enumerated() {
+                            // One index query for the chunks of the next files, not one per file.
+                            if index == lookedUpTo {
+                                var ids: [ChunkID] = []
+                                while lookedUpTo < page.count && ids.count < Self.lookupChunks {
+                                    ids += page[lookedUpTo].manifest?.chunks.map(\.id) ?? []
+                                    lookedUpTo += 1
+                                }
+                                locations = try await store.index.locations(of: ids)
+                            }
+                            let path = project + "/" + version.path
+                            let mtime = version.mtimeNs / 1_000_000_000
+                            guard let content = version.manifest, !CommitFile.isDirectory(mode: version.mode) else {
+                                try tar.addDirectory(path: path, mode: UInt16(version.mode & 0o7777), mtime: mtime)
+                                continue
+                            }
+                            try tar.beginFile(path: path, size: version.size, mode: UInt16(version.mode & 0o7777), mtime: mtime)
+                            // Not re-hashed here, as for a fetch: the manifest gives every file's
+                            // SHA-256 to check against, and `followup verify` checks the packs.
+                            for try await (_, bytes) in store.contents(of: content.chunks.map(\.id), verify: false, locations: locations) {
+                                try tar.writeData(bytes)
+                                if pending.buffer.readableBytes >= Self.flushBytes { try await writer.write(pending.take()) }
+                            }
+                            try tar.endFile()
+                        }
+                    }
+                }
                 try tar.finish()
                 if pending.buffer.readableBytes > 0 { try await writer.write(pending.take()) }
                 try await writer.finish(nil)
+                MemoryRelease.afterRequest(ofSize: manifestBytes.count)
             })
     }
 
-    /// A "ledger.entry" change as the API flattens ledger entries.
+    /// Calls `body` with the live files of a project as of `position`, a page at a time, in
+    /// path order.
+    static func forEachPage(
+        of catalog: Catalog, client: String, project: String, at position: Int64,
+        _ body: ([FileVersion]) async throws -> Void
+    ) async throws {
+        var after: String?
+        while true {
+            let page = try await catalog.latestVersions(client: client, project: project, at: position, after: after, limit: pageSize)
+            try await body(page.filter { !$0.deleted })
+            guard page.count == pageSize, let last = page.last else { return }
+            after = last.path
+        }
+    }
+
     static func ledgerEntry(_ record: ChangeRecord) -> LedgerEntryInfo? {
         guard let data = try? JSONDecoder().decode(JSONValue.self, from: Data(record.data.utf8)) else { return nil }
         return LedgerEntryInfo(ChangeEvent(
