@@ -14,6 +14,7 @@ public enum FileChunking {
     public static func manifests(
         of files: [ScannedFile], chunker: Chunker, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: (@Sendable (_ filesDone: Int, _ bytes: Int64) -> Void)? = nil,
+        separateHashBytes: Int64 = FileChunking.separateHashBytes,
         eachChunk: @escaping @Sendable (UnsafeRawBufferPointer, ChunkID) async throws -> Void = { _, _ in }
     ) async throws -> [Manifest] {
         let counters = ChunkingCounters()
@@ -27,7 +28,7 @@ public enum FileChunking {
                     var done: [(Int, Manifest)] = []
                     while let next = counters.claim(below: order.count) {
                         let i = order[next]
-                        let manifest = try await manifest(of: files[i], reader: &reader) { chunk, id in
+                        let manifest = try await manifest(of: files[i], reader: &reader, separateHashBytes: separateHashBytes) { chunk, id in
                             try await eachChunk(chunk, id)
                             let bytes = counters.addBytes(Int64(chunk.count))
                             progress?(counters.filesDone, bytes)
@@ -46,19 +47,42 @@ public enum FileChunking {
     }
 
     /// Streams one file through the chunker: its chunk list and whole-file SHA-256.
+    /// Files at least this large have their whole-file SHA-256 computed by a second task
+    /// beside the chunking, on another core: a single file of several GiB is otherwise
+    /// hashed twice over on one core while the others wait.
+    public static let separateHashBytes: Int64 = 256 << 20
+
     static func manifest(
-        of file: ScannedFile, reader: inout ChunkReader, eachChunk: (UnsafeRawBufferPointer, ChunkID) async throws -> Void
+        of file: ScannedFile, reader: inout ChunkReader, separateHashBytes: Int64 = FileChunking.separateHashBytes,
+        eachChunk: (UnsafeRawBufferPointer, ChunkID) async throws -> Void
     ) async throws -> Manifest {
-        let fd = try FileIO.open(file.absolutePath, O_RDONLY)
+        let path = file.absolutePath
+        let fd = try FileIO.open(path, O_RDONLY)
         defer { FileIO.close(fd) }
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        let fileHash = SHA256()
         var refs: [ChunkRef] = []
-        let size = try await reader.forEachChunk(fd: fd, path: file.absolutePath, fileHash: fileHash) { chunk, id in
+        guard file.size >= separateHashBytes else {
+            let fileHash = SHA256()
+            let size = try await reader.forEachChunk(fd: fd, path: path, fileHash: fileHash) { chunk, id in
+                try await eachChunk(chunk, id)
+                refs.append(ChunkRef(id: id, length: chunk.count))
+            }
+            return Manifest(size: size, fileHash: fileHash.finalize(), chunks: refs)
+        }
+        // Two reads of the file: it must not change between them, or the hash would not be
+        // that of the chunks.
+        let before = try FileIO.status(fd, path: path)
+        async let wholeFile = SHA256.hash(fileAt: path)
+        let size = try await reader.forEachChunk(fd: fd, path: path, fileHash: nil) { chunk, id in
             try await eachChunk(chunk, id)
             refs.append(ChunkRef(id: id, length: chunk.count))
         }
-        return Manifest(size: size, fileHash: fileHash.finalize(), chunks: refs)
+        let fileHash = try await wholeFile
+        let after = try FileIO.status(fd, path: path)
+        guard FileIO.sameContentStatus(before, after), Int64(after.st_size) == size else {
+            throw StoreError.io(operation: "read", path: path, message: "the file changed while it was being read; try again once it is complete")
+        }
+        return Manifest(size: size, fileHash: fileHash, chunks: refs)
     }
 }
 

@@ -104,6 +104,21 @@ package enum FileIO {
         return st
     }
 
+    /// The status of an open file.
+    package static func status(_ fd: Int32, path: String) throws -> stat {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw error("stat", path) }
+        return st
+    }
+
+    /// Whether two statuses of one file show the same contents: same size, modification
+    /// and change times (a write moves both times, even within the same second).
+    package static func sameContentStatus(_ a: stat, _ b: stat) -> Bool {
+        a.st_size == b.st_size && a.st_ino == b.st_ino
+            && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec
+            && a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec
+    }
+
     /// The status of `path` itself (a link is not followed), or nil if nothing is there.
     package static func linkStatus(_ path: String) throws -> stat? {
         var st = stat()

@@ -1,4 +1,7 @@
 import CCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SHA-256 through libcrypto's EVP interface, which uses SHA-NI where the CPU has it.
 ///
@@ -59,6 +62,21 @@ public final class SHA256 {
 
     public static func hash(_ string: String) -> ChunkID {
         hash(Array(string.utf8))
+    }
+
+    /// The SHA-256 of a whole file, read in 1 MiB pieces.
+    package static func hash(fileAt path: String) throws -> ChunkID {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { FileIO.close(fd) }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        let hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try FileIO.read(fd, into: buffer, path: path)
+            if n == 0 { return hasher.finalize() }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
     }
 
     /// Fetched once: OpenSSL 3 otherwise looks the algorithm up (under a lock) on every init.

@@ -216,17 +216,9 @@ final class FileMaterializer {
         return count
     }
 
-    /// The SHA-256 of a whole file, read in 1 MiB pieces.
+    /// The SHA-256 of a whole file.
     static func hashFile(_ path: String) throws -> ChunkID {
-        let fd = try FileIO.open(path, O_RDONLY)
-        defer { FileIO.close(fd) }
-        let hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try FileIO.read(fd, into: $0, path: path) }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
-            if n < buffer.count { return hasher.finalize() }
-        }
+        try SHA256.hash(fileAt: path)
     }
 
     static func isZero(_ bytes: [UInt8]) -> Bool {
