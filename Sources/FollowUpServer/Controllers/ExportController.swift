@@ -154,7 +154,6 @@ struct ExportController {
     }
 }
 
-/// The names of the ledger files in a client's folder and in an export.
 /// The response bytes not yet written: a reference, so that the tar writer's sink can append
 /// to it; used by one task at a time.
 private final class PendingBuffer: @unchecked Sendable {
@@ -173,6 +172,7 @@ private final class PendingBuffer: @unchecked Sendable {
     }
 }
 
+/// The names of the ledger files in a client's folder and in an export.
 enum LedgerFolderName {
     static let csv = "LEDGER.csv"
 }
