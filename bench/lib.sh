@@ -209,14 +209,19 @@ untimed() {
 # --- the followup server (sync.sh, export.sh) ----------------------------------------------
 # followup_env : find_followup (FU); then drop the calling shell's FOLLOWUP_* variables
 # (server, token, config, chunking, ...), so that only the project's configuration counts
-# (servers and tokens are passed as flags), and set CFG to `--config
-# ROOT/config/followup.yaml` when that file exists.
+# (servers and tokens are passed as flags), set CFG to `--config
+# ROOT/config/followup.yaml` when that file exists, and XDG_CACHE_HOME to WORK/xdg-cache.
 followup_env() {
   local v
   find_followup
   while read -r v; do unset "$v"; done < <(compgen -e | grep '^FOLLOWUP_' || true)
   CFG=()
   if [[ -f "$ROOT/config/followup.yaml" ]]; then CFG=(--config "$ROOT/config/followup.yaml"); fi
+  # followup push remembers the files it hashed (its push cache) under XDG_CACHE_HOME:
+  # one folder per WORKDIR, emptied with every fresh server (start_server), so that a
+  # first push always reads and hashes everything and the pushes after it in the same
+  # round may skip what they did not change, as borg does with its files cache.
+  export XDG_CACHE_HOME="$WORK/xdg-cache"
 }
 
 # free_port : a TCP port of 127.0.0.1 that is free now.
@@ -240,7 +245,7 @@ stop_pid() {
 # and CFG; sets SERVER_PID, URL, ADMIN_TOKEN, STAFF_TOKEN and CLIENT_TOKEN.
 start_server() {
   local t=${1:+.$1} port i
-  rm -rf "${SERVER:?}"
+  rm -rf "${SERVER:?}" "${XDG_CACHE_HOME:?}"
   untimed "fu-admin-init$t" "$FU" admin init "${CFG[@]}" --storage "$SERVER" --json
   ADMIN_TOKEN=$(json_get "$LOGS/fu-admin-init$t.out" token)
   [[ -n "$ADMIN_TOKEN" ]] || die "no admin token in $LOGS/fu-admin-init$t.out"

@@ -104,6 +104,13 @@ package enum FileIO {
         return st
     }
 
+    /// The absolute path of `path` with every link and `..` resolved.
+    package static func realPath(_ path: String) throws -> String {
+        guard let resolved = realpath(path, nil) else { throw error("resolve", path) }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// The status of an open file.
     package static func status(_ fd: Int32, path: String) throws -> stat {
         var st = stat()

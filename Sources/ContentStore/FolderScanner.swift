@@ -12,16 +12,25 @@ public struct ScannedFile: Sendable, Hashable {
     public var mode: UInt32
     /// Modification time in nanoseconds since 1970, exactly as the file system has it.
     public var modifiedNanoseconds: Int64
+    /// The inode and the status change time: with the size and the modification time,
+    /// what tells that a file is untouched since it was last read (a push's cache).
+    public var inode: UInt64
+    public var changedNanoseconds: Int64
 
     /// The modification time as a `Date` (to about a microsecond).
     public var modified: Date { Date(timeIntervalSince1970: Double(modifiedNanoseconds) / 1e9) }
 
-    public init(path: String, absolutePath: String, size: Int64, mode: UInt32, modifiedNanoseconds: Int64) {
+    public init(
+        path: String, absolutePath: String, size: Int64, mode: UInt32, modifiedNanoseconds: Int64,
+        inode: UInt64 = 0, changedNanoseconds: Int64 = 0
+    ) {
         self.path = path
         self.absolutePath = absolutePath
         self.size = size
         self.mode = mode
         self.modifiedNanoseconds = modifiedNanoseconds
+        self.inode = inode
+        self.changedNanoseconds = changedNanoseconds
     }
 
     public init(path: String, absolutePath: String, size: Int64, mode: UInt32, modified: Date) {
@@ -66,7 +75,8 @@ public enum FolderScanner {
             case S_IFREG:
                 result.files.append(ScannedFile(
                     path: path, absolutePath: absolute, size: Int64(st.st_size),
-                    mode: UInt32(st.st_mode & 0o7777), modifiedNanoseconds: FileIO.modificationNanoseconds(st)))
+                    mode: UInt32(st.st_mode & 0o7777), modifiedNanoseconds: FileIO.modificationNanoseconds(st),
+                    inode: UInt64(st.st_ino), changedNanoseconds: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)))
             default:
                 result.skipped.append(path)
             }

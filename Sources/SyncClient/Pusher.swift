@@ -20,10 +20,12 @@ public struct PushSummary: Codable, Hashable, Sendable {
     public var unchanged: Int
     /// The client's change-feed position after the commit.
     public var commit: Int64
+    /// Files read and hashed; the others were untouched since the last push (`PushCache`).
+    public var hashedFiles: Int
 
     enum CodingKeys: String, CodingKey {
         case files, bytes, written, deleted, unchanged, commit
-        case uploadedBytes = "uploaded_bytes", deduplicatedBytes = "deduplicated_bytes"
+        case uploadedBytes = "uploaded_bytes", deduplicatedBytes = "deduplicated_bytes", hashedFiles = "hashed_files"
     }
 }
 
@@ -35,6 +37,11 @@ public struct Pusher: Sendable {
     public let api: APIClient
     public let chunker: Chunker
     let logger: Logger
+    /// Where pushes remember the files they hashed (see `PushCache`); nil: every file is
+    /// read and hashed every time.
+    let cacheDirectory: String?
+    /// How long ago a file must have changed for the cache to trust its status.
+    var cacheSettleNanoseconds = PushCache.settleNanoseconds
 
     /// Frames go in streamed requests of up to this many bytes: a broken connection costs
     /// at most one (what arrived before the break is kept by the server), and each
@@ -46,11 +53,16 @@ public struct Pusher: Sendable {
     static let streams = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
     static let emptyHash = ChunkDigest(bytes: SHA256.hash([]).bytes)!
 
-    public init(api: APIClient, chunker: Chunker, logger: Logger) {
+    public init(api: APIClient, chunker: Chunker, logger: Logger, cacheDirectory: String? = nil) {
         self.api = api
         self.chunker = chunker
         self.logger = logger
+        self.cacheDirectory = cacheDirectory
     }
+
+    /// The cache folder a user's pushes share: `$XDG_CACHE_HOME/followup/push`, else
+    /// `~/.cache/followup/push`.
+    public static var defaultCacheDirectory: String? { PushCache.defaultDirectory() }
 
     private struct LocalFile {
         var scanned: ScannedFile
@@ -58,9 +70,11 @@ public struct Pusher: Sendable {
         var chunks: [ChunkRef]
     }
 
+    /// `rehash`: read and hash every file even if the cache knows it (the cache is then
+    /// written afresh).
     public func push(
         directory: String, client: String, project: String, phase: String? = nil, hours: HourLogRequest? = nil,
-        deleteMissing: Bool = true, progress: (@Sendable (_ done: Int64, _ total: Int64) -> Void)? = nil
+        deleteMissing: Bool = true, rehash: Bool = false, progress: (@Sendable (_ done: Int64, _ total: Int64) -> Void)? = nil
     ) async throws -> PushSummary {
         let scan = try FolderScanner.scan(directory)
         // The sync client's own state never travels.
@@ -68,12 +82,21 @@ public struct Pusher: Sendable {
         let total = scanned.reduce(Int64(0)) { $0 + $1.size }
         var timer = PhaseTimer(logger: logger, message: "push phase done")
 
-        // 1. Chunk and hash every file, on every core (content is read again only for
-        //    missing chunks, from the page cache).
-        let manifests = try await FileChunking.manifests(of: scanned, chunker: chunker) { _, bytes in
-            progress?(bytes / 2, total)
+        // 1. Chunk and hash every file the last push of this folder did not see as it is
+        //    now, on every core (content is read again only for missing chunks).
+        let scannedAt = Int64(Date().timeIntervalSince1970 * 1e9)
+        let cachePath = try cacheDirectory.map { folder in
+            PushCache.path(in: folder, server: api.endpoint.url, client: client, project: project, folder: try FileIO.realPath(directory))
         }
-        let local = zip(scanned, manifests).map { LocalFile(scanned: $0, sha256: $1.fileHash, chunks: $1.chunks) }
+        var cache = rehash ? PushCache() : cachePath.map(PushCache.load) ?? PushCache()
+        var manifests: [Manifest?] = scanned.map { cache.manifest(for: $0) }
+        let toHash = manifests.indices.filter { manifests[$0] == nil }
+        let cachedBytes = total - toHash.reduce(Int64(0)) { $0 + scanned[$1].size }
+        let hashed = try await FileChunking.manifests(of: toHash.map { scanned[$0] }, chunker: chunker) { _, bytes in
+            progress?((cachedBytes + bytes) / 2, total)
+        }
+        for (index, manifest) in zip(toHash, hashed) { manifests[index] = manifest }
+        let local = zip(scanned, manifests).map { LocalFile(scanned: $0, sha256: $1!.fileHash, chunks: $1!.chunks) }
 
         timer.finished("chunk")
 
@@ -176,12 +199,25 @@ public struct Pusher: Sendable {
             deletions: deletions, hours: hours)
         let result = try await api.commit(client: client, project: project, body)
         timer.finished("commit")
+        if let cachePath {
+            cache = PushCache()
+            for file in local {
+                cache.remember(
+                    file.scanned, Manifest(size: file.scanned.size, fileHash: file.sha256, chunks: file.chunks),
+                    scannedAt: scannedAt, settle: cacheSettleNanoseconds)
+            }
+            // The push is done: a cache that cannot be written only costs the next one time.
+            do { try cache.save(cachePath) } catch {
+                logger.warning("could not write the push cache", metadata: ["path": "\(cachePath)", "error": "\(error)"])
+            }
+        }
         progress?(total, total)
         let allBytes = local.reduce(Int64(0)) { $0 + $1.scanned.size }
         logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])
         return PushSummary(
             files: local.count, bytes: allBytes, uploadedBytes: missingBytes, deduplicatedBytes: allBytes - missingBytes,
-            written: result.written.count, deleted: result.deleted.count, unchanged: result.unchanged.count, commit: result.cursor)
+            written: result.written.count, deleted: result.deleted.count, unchanged: result.unchanged.count, commit: result.cursor,
+            hashedFiles: toHash.count)
     }
 
     /// The ids among `ids` the server does not have, asked in bounded requests.

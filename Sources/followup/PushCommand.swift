@@ -30,6 +30,9 @@ struct PushCommand: AsyncParsableCommand {
     @Flag(help: "Keep files on the server that are gone from the folder.")
     var noDelete = false
 
+    @Flag(help: "Read and hash every file, even those untouched since the last push of this folder.")
+    var rehash = false
+
     @OptionGroup var remote: RemoteOptions
     @OptionGroup var output: OutputOptions
 
@@ -44,17 +47,19 @@ struct PushCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try output.logger("followup.push")
-        let pusher = Pusher(api: try remote.client(logger: logger), chunker: try Chunker(.standard), logger: logger)
+        let pusher = Pusher(
+            api: try remote.client(logger: logger), chunker: try Chunker(.standard), logger: logger,
+            cacheDirectory: Pusher.defaultCacheDirectory)
         let bar = ProgressBar(label: "push", enabled: !output.json)
         defer { bar.finish() }
         let hours = minutes.map { HourLogRequest(project: path.project, minutes: $0, service: service ?? "", phase: phase, note: note) }
         let summary = try await pusher.push(
             directory: directory, client: path.client, project: path.project, phase: phase, hours: hours,
-            deleteMissing: !noDelete
+            deleteMissing: !noDelete, rehash: rehash
         ) { done, total in bar.update(done: done, total: total, bytes: (done, total)) }
         bar.finish()
         if output.json { return try Terminal.printJSON(summary) }
-        print("\(summary.files) files: \(summary.written) new or changed, \(summary.deleted) deleted, \(summary.unchanged) unchanged")
+        print("\(summary.files) files (\(summary.hashedFiles) read and hashed): \(summary.written) new or changed, \(summary.deleted) deleted, \(summary.unchanged) unchanged")
         print("uploaded \(Terminal.bytes(summary.uploadedBytes)), deduplicated \(Terminal.bytes(summary.deduplicatedBytes)); feed at \(summary.commit)")
     }
 }

@@ -22,6 +22,46 @@ struct PusherTests {
         #expect(Pusher.uploadProgress(uploaded: 0, missing: 0, total: 10) == 5)
     }
 
+    @Test("a push reads only the files changed since the last push of the folder; a damaged cache costs one full read")
+    func pushCache() async throws {
+        try await LiveServer.run { server in
+            let folder = server.root + "/work"
+            try TestTree.write(folder, "a.bin", TestTree.bytes(300_000, seed: 1))
+            try TestTree.write(folder, "b/c.txt", Array("hello".utf8))
+            try TestTree.write(folder, "d.txt", Array("x".utf8))
+            let cache = server.root + "/cache"
+            var pusher = Pusher(
+                api: try server.api(server.staffToken), chunker: try Chunker(.standard), logger: LiveServer.quietLogger(),
+                cacheDirectory: cache)
+            pusher.cacheSettleNanoseconds = 0  // the files were written just now
+            let first = try await pusher.push(directory: folder, client: "acme", project: "site")
+            #expect(first.hashedFiles == 3 && first.written == 3)
+
+            let again = try await pusher.push(directory: folder, client: "acme", project: "site")
+            #expect(again.hashedFiles == 0 && again.uploadedBytes == 0 && again.written == 0 && again.unchanged == 3)
+
+            try TestTree.write(folder, "d.txt", Array("changed".utf8))
+            let edited = try await pusher.push(directory: folder, client: "acme", project: "site")
+            #expect(edited.hashedFiles == 1 && edited.written == 1 && edited.uploadedBytes == 7)
+
+            // What the server now has is what the folder holds, whichever way it was read.
+            let pulled = server.root + "/pulled"
+            _ = try await server.puller(server.acmeToken).pull(folder: pulled, client: "acme")
+            #expect(try TestTree.snapshot(pulled + "/site") == (try TestTree.snapshot(folder)))
+
+            for file in try FileManager.default.contentsOfDirectory(atPath: cache) {
+                try Array("{\"version\": 1, \"files\": {\"a.bin\": 7".utf8).withUnsafeBytes { raw in
+                    try Data(raw).write(to: URL(fileURLWithPath: cache + "/" + file))
+                }
+            }
+            let damaged = try await pusher.push(directory: folder, client: "acme", project: "site")
+            #expect(damaged.hashedFiles == 3 && damaged.written == 0)
+            let forced = try await pusher.push(directory: folder, client: "acme", project: "site", rehash: true)
+            #expect(forced.hashedFiles == 3 && forced.written == 0)
+            #expect(try await pusher.push(directory: folder, client: "acme", project: "site").hashedFiles == 0)
+        }
+    }
+
     @Test("push, re-push (nothing travels), change one file (only its new chunks travel), delete one")
     func pushCycle() async throws {
         try await LiveServer.run { server in
