@@ -88,7 +88,7 @@ public struct Pusher: Sendable {
         let cachePath = try cacheDirectory.map { folder in
             PushCache.path(in: folder, server: api.endpoint.url, client: client, project: project, folder: try FileIO.realPath(directory))
         }
-        var cache = rehash ? PushCache() : cachePath.map(PushCache.load) ?? PushCache()
+        let cache = rehash ? PushCache() : cachePath.map(PushCache.load) ?? PushCache()
         var manifests: [Manifest?] = scanned.map { cache.manifest(for: $0) }
         let toHash = manifests.indices.filter { manifests[$0] == nil }
         let cachedBytes = total - toHash.reduce(Int64(0)) { $0 + scanned[$1].size }
@@ -200,14 +200,12 @@ public struct Pusher: Sendable {
         let result = try await api.commit(client: client, project: project, body)
         timer.finished("commit")
         if let cachePath {
-            cache = PushCache()
-            for file in local {
-                cache.remember(
-                    file.scanned, Manifest(size: file.scanned.size, fileHash: file.sha256, chunks: file.chunks),
-                    scannedAt: scannedAt, settle: cacheSettleNanoseconds)
-            }
             // The push is done: a cache that cannot be written only costs the next one time.
-            do { try cache.save(cachePath) } catch {
+            do {
+                try PushCache.save(
+                    local.lazy.map { ($0.scanned, Manifest(size: $0.scanned.size, fileHash: $0.sha256, chunks: $0.chunks)) },
+                    scannedAt: scannedAt, settle: cacheSettleNanoseconds, to: cachePath)
+            } catch {
                 logger.warning("could not write the push cache", metadata: ["path": "\(cachePath)", "error": "\(error)"])
             }
         }
