@@ -100,9 +100,19 @@ public struct Pusher: Sendable {
 
         timer.finished("chunk")
 
-        // 2. Which chunks does the server lack?
+        // 2. Which files differ from the project's latest versions (the same test as the
+        //    server's: content, size and mode), and which of their chunks does the server
+        //    lack? An unchanged file's chunks are those of a live version: kept by gc,
+        //    never asked about, and the file is left out of the commit.
+        let remote = try await api.files(client: client, project: project)
+        var heads: [[UInt8]: RemoteFile] = [:]
+        for file in remote { heads[Array(file.path.utf8)] = file }
+        let changed = local.filter { file in
+            guard let head = heads[Array(file.scanned.path.utf8)] else { return true }
+            return head.size != file.scanned.size || head.mode != Int(file.scanned.mode) || head.sha256.bytes != file.sha256.bytes
+        }
         var sizes: [ChunkID: Int] = [:]
-        for file in local { for chunk in file.chunks { sizes[chunk.id] = chunk.length } }
+        for file in changed { for chunk in file.chunks { sizes[chunk.id] = chunk.length } }
         var missing = try await missingChunks(Array(sizes.keys))
         let missingBytes = missing.reduce(Int64(0)) { $0 + Int64(sizes[$1] ?? 0) }
 
@@ -111,11 +121,11 @@ public struct Pusher: Sendable {
         // 3. Upload them, streamed from the files; after a broken connection, ask again
         //    and send only what still is missing.
         let uploaded = Counter()
-        let paths = local.map(\.scanned.absolutePath)
+        let paths = changed.map(\.scanned.absolutePath)
         for attempt in 1...Self.uploadAttempts where !missing.isEmpty {
             var items: [UploadFrames.Item] = []
             var queued = Set<ChunkID>()
-            for (index, file) in local.enumerated() {
+            for (index, file) in changed.enumerated() {
                 var offset: Int64 = 0
                 for chunk in file.chunks {
                     if missing.contains(chunk.id) && queued.insert(chunk.id).inserted {
@@ -170,8 +180,8 @@ public struct Pusher: Sendable {
 
         timer.finished("upload")
 
-        // 4. Commit: every local file and empty folder (unchanged ones create nothing),
-        // and deletions. A folder entry that now has content goes even with --no-delete:
+        // 4. Commit: every changed file, every empty folder, and deletions (all judged
+        // against the list read in step 2; a concurrent push in between may win). A folder entry that now has content goes even with --no-delete:
         // the catalog refuses a path that is both a file's folder and an entry.
         let folders = try scan.emptyDirectories.map { path in
             let status = try FileIO.status(directory + "/" + path)
@@ -181,14 +191,13 @@ public struct Pusher: Sendable {
         }
         var present = Set(local.map { Array($0.scanned.path.utf8) })
         for folder in folders { present.insert(Array(folder.path.utf8)) }
-        let remote = try await api.files(client: client, project: project)
         let deletions = remote.filter { file in
             guard !present.contains(Array(file.path.utf8)) else { return false }
             return deleteMissing
                 || (CommitFile.isDirectory(mode: file.mode) && local.contains { $0.scanned.path.hasPrefix(file.path + "/") })
         }.map(\.path)
         let body = CommitRequestBody(
-            files: folders + local.map { file in
+            files: folders + changed.map { file in
                 CommitFile(
                     path: file.scanned.path, size: file.scanned.size, mode: Int(file.scanned.mode),
                     mtimeNs: file.scanned.modifiedNanoseconds,
@@ -214,7 +223,8 @@ public struct Pusher: Sendable {
         logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])
         return PushSummary(
             files: local.count, bytes: allBytes, uploadedBytes: missingBytes, deduplicatedBytes: allBytes - missingBytes,
-            written: result.written.count, deleted: result.deleted.count, unchanged: result.unchanged.count, commit: result.cursor,
+            written: result.written.count, deleted: result.deleted.count,
+            unchanged: result.unchanged.count + local.count - changed.count, commit: result.cursor,
             hashedFiles: toHash.count)
     }
 

@@ -62,6 +62,29 @@ struct PusherTests {
         }
     }
 
+    @Test("files equal to the project's latest versions are left out of the commit; a mode change alone makes a version")
+    func unchangedLeftOut() async throws {
+        try await LiveServer.run { server in
+            let folder = server.root + "/work"
+            try TestTree.write(folder, "a.txt", Array("a".utf8))
+            try TestTree.write(folder, "b.sh", Array("echo b".utf8))
+            let pusher = try server.pusher()
+            _ = try await pusher.push(directory: folder, client: "acme", project: "site")
+            let before = try await server.api(server.staffToken).files(client: "acme", project: "site")
+
+            // Only a later modification time: no version, as the server would judge it.
+            let now = Date().addingTimeInterval(3600)
+            try FileManager.default.setAttributes([.modificationDate: now], ofItemAtPath: folder + "/a.txt")
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder + "/b.sh")
+            let summary = try await pusher.push(directory: folder, client: "acme", project: "site")
+            #expect(summary.written == 1 && summary.unchanged == 1 && summary.uploadedBytes == 0)
+            let after = try await server.api(server.staffToken).files(client: "acme", project: "site")
+            #expect(after.first { $0.path == "a.txt" } == before.first { $0.path == "a.txt" })
+            #expect(after.first { $0.path == "b.sh" }?.mode == 0o755)
+            #expect(after.first { $0.path == "b.sh" }?.version == 2)
+        }
+    }
+
     @Test("push, re-push (nothing travels), change one file (only its new chunks travel), delete one")
     func pushCycle() async throws {
         try await LiveServer.run { server in
