@@ -40,9 +40,8 @@ public struct TarWriter: ~Copyable, @unchecked Sendable {
         }
     }
 
-    /// Writes into `output`, whose bytes the caller takes as they come (``TarOutput/take()``)
-    /// and sends on, or hands to its sink: for a tar streamed as an HTTP response. The writer
-    /// is unblocked, so `output` receives each header and data piece as it is written.
+    /// Writes into `output`'s sink, for a tar streamed as an HTTP response. The writer is
+    /// unblocked, so the sink receives each header and data piece as it is written.
     public init(output: TarOutput) throws(ArchiveError) {
         let context = Unmanaged.passUnretained(output).toOpaque()
         archive = try Self.open(describing: "a stream") {
@@ -252,36 +251,19 @@ public struct TarFileSink {
     }
 }
 
-/// Where a streaming ``TarWriter`` puts the bytes it produces: collected until the caller
-/// takes them, or handed to a sink as they come (so that a server can append them straight
-/// into its own network buffer, with no copy in between).
+/// Where a streaming ``TarWriter`` hands the bytes it produces: each header and data
+/// piece as it is written, so that a server can append them straight into its own network
+/// buffer, with no copy in between.
 public final class TarOutput: @unchecked Sendable {
-    fileprivate(set) var bytes: [UInt8] = []
-    private let sink: ((UnsafeRawBufferPointer) -> Void)?
+    // @unchecked: the writer calls `sink` from its own (single) caller only.
+    private let sink: (UnsafeRawBufferPointer) -> Void
 
-    /// Collects the bytes for ``take()``.
-    public init() {
-        sink = nil
-    }
-
-    /// Hands every piece to `sink` as it is produced; ``take()`` then returns nothing.
     /// `sink` runs inside the writer's calls and must not call back into the writer.
     public init(sink: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.sink = sink
     }
 
     fileprivate func append(_ piece: UnsafeRawBufferPointer) {
-        if let sink { sink(piece) } else { bytes.append(contentsOf: piece) }
+        sink(piece)
     }
-
-    /// Everything produced since the last call (handed over, not copied).
-    public func take() -> [UInt8] {
-        var taken: [UInt8] = []
-        taken.reserveCapacity(bytes.capacity)
-        swap(&taken, &bytes)
-        return taken
-    }
-
-    public var isEmpty: Bool { bytes.isEmpty }
-    public var count: Int { bytes.count }
 }

@@ -181,8 +181,9 @@ public struct Pusher: Sendable {
         timer.finished("upload")
 
         // 4. Commit: every changed file, every empty folder, and deletions (all judged
-        // against the list read in step 2; a concurrent push in between may win). A folder entry that now has content goes even with --no-delete:
-        // the catalog refuses a path that is both a file's folder and an entry.
+        // against the list read in step 2; a concurrent push in between may win). A folder
+        // entry that now has content goes even with --no-delete: the catalog refuses a path
+        // that is both a file's folder and an entry.
         let folders = try scan.emptyDirectories.map { path in
             let status = try FileIO.status(directory + "/" + path)
             return CommitFile(
@@ -219,10 +220,9 @@ public struct Pusher: Sendable {
             }
         }
         progress?(total, total)
-        let allBytes = local.reduce(Int64(0)) { $0 + $1.scanned.size }
         logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])
         return PushSummary(
-            files: local.count, bytes: allBytes, uploadedBytes: missingBytes, deduplicatedBytes: allBytes - missingBytes,
+            files: local.count, bytes: total, uploadedBytes: missingBytes, deduplicatedBytes: total - missingBytes,
             written: result.written.count, deleted: result.deleted.count,
             unchanged: result.unchanged.count + local.count - changed.count, commit: result.cursor,
             hashedFiles: toHash.count)

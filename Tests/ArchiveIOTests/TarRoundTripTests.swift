@@ -113,6 +113,33 @@ struct TarRoundTripTests {
         }
     }
 
+    @Test("a streamed writer hands over every byte of the same tar, piece by piece")
+    func streamed() throws {
+        try withTemporaryDirectory { directory in
+            var streamed: [UInt8] = []
+            var pieces = 0
+            let output = TarOutput { piece in
+                streamed.append(contentsOf: piece)
+                pieces += 1
+            }
+            var writer = try TarWriter(output: output)
+            try writer.addDirectory(path: "site", mode: 0o750, mtime: Self.mtime)
+            try writer.beginFile(path: Self.unicodeName, size: Int64(Self.bigContents.count), mtime: Self.mtime)
+            for start in stride(from: 0, to: Self.bigContents.count, by: 100_000) {
+                try writer.writeData(Array(Self.bigContents[start..<min(start + 100_000, Self.bigContents.count)]))
+            }
+            try writer.endFile()
+            try writer.finish()
+            #expect(pieces > 10)
+            #expect(streamed.count % 512 == 0)
+            let tar = directory + "/streamed.tar"
+            try Data(streamed).write(to: URL(filePath: tar))
+            let entries = try readAll(tar)
+            #expect(entries.map(\.entry.path.string) == ["site", Self.unicodeName])
+            #expect(entries.last?.data == Self.bigContents)
+        }
+    }
+
     @Test("an empty archive has no entries")
     func emptyArchive() throws {
         try withTemporaryDirectory { directory in
