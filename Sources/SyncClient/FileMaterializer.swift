@@ -63,7 +63,7 @@ final class FileMaterializer {
         guard let status = try? FileIO.linkStatus(path(for: job.sha256)), status.st_mode & S_IFMT == S_IFREG,
               Int64(status.st_size) == job.size
         else { return false }
-        return (try? Self.hashFile(path(for: job.sha256))) == job.sha256
+        return (try? SHA256.hash(fileAt: path(for: job.sha256))) == job.sha256
     }
 
     /// The steps for `jobs`, in order, and the remote chunks they need, each once, in
@@ -166,7 +166,7 @@ final class FileMaterializer {
 
     /// Whether a written content hashes to its SHA-256 (read back from the page cache).
     static func check(_ written: Written) -> Bool {
-        (try? hashFile(written.part)) == written.sha256
+        (try? SHA256.hash(fileAt: written.part)) == written.sha256
     }
 
     /// After its check, a content goes under its final name, or away (and with it the
@@ -214,11 +214,6 @@ final class FileMaterializer {
             count += 1
         }
         return count
-    }
-
-    /// The SHA-256 of a whole file.
-    static func hashFile(_ path: String) throws -> ChunkID {
-        try SHA256.hash(fileAt: path)
     }
 
     static func isZero(_ bytes: [UInt8]) -> Bool {

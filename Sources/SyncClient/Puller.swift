@@ -486,7 +486,7 @@ private struct PullRun {
         switch status.st_mode & S_IFMT {
         case S_IFREG:
             if let record, !record.directory, Self.matches(status, record) { return .unchanged }
-            let hash = try FileMaterializer.hashFile(absolute)
+            let hash = try SHA256.hash(fileAt: absolute)
             if hash == target { return .identical }
             if let record, !record.directory, hash == record.sha256 { return .unchanged }
             return .changed

@@ -105,7 +105,7 @@ struct PushCache {
                 append(UInt64(chunk.length), bytes: 4, to: &out)
             }
         }
-        try FileManager.default.createDirectory(atPath: FileIO.parent(of: path), withIntermediateDirectories: true)
+        try FileIO.makeDirectories(FileIO.parent(of: path))
         try FileIO.writeAtomically(out, to: path)
     }
 

@@ -57,7 +57,7 @@ public struct SyncState: Sendable, Hashable {
         }
     }
 
-    private struct FileTable: Codable {
+    private struct FileTable: Decodable {
         var version = SyncState.currentVersion
         var files: [String: FileRecord]
     }
@@ -128,8 +128,7 @@ public struct SyncState: Sendable, Hashable {
             }
             try members.member("version", Self.currentVersion)
         }
-        try FileManager.default.createDirectory(atPath: Self.directory(of: folder), withIntermediateDirectories: true)
-        try FileIO.writeAtomically(json.bytes, to: Self.filesPath(in: folder))
+        try Self.writeBytes(json.bytes, to: Self.filesPath(in: folder))
     }
 
     public func savePosition(to folder: String) throws {
@@ -145,10 +144,14 @@ public struct SyncState: Sendable, Hashable {
     }
 
     private static func write(_ value: some Encodable, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: FileIO.parent(of: path), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try FileIO.writeAtomically(Array(try encoder.encode(value)), to: path)
+        try writeBytes(Array(try encoder.encode(value)), to: path)
+    }
+
+    private static func writeBytes(_ bytes: [UInt8], to path: String) throws {
+        try FileIO.makeDirectories(FileIO.parent(of: path))
+        try FileIO.writeAtomically(bytes, to: path)
     }
 }
 
