@@ -89,7 +89,7 @@ struct ExportController {
                     // In sends of flushBytes: the manifest of 100,000 files is tens of MB.
                     for start in stride(from: 0, to: bytes.count, by: Self.flushBytes) {
                         try tar.writeData(Array(bytes[start..<min(start + Self.flushBytes, bytes.count)]))
-                        if pending.buffer.readableBytes >= Self.flushBytes { try await writer.write(pending.take()) }
+                        try await pending.send(to: &writer, atLeast: Self.flushBytes)
                     }
                     try tar.endFile()
                 }
@@ -118,14 +118,14 @@ struct ExportController {
                             // SHA-256 to check against, and `followup verify` checks the packs.
                             for try await (_, bytes) in store.contents(of: content.chunks.map(\.id), verify: false, locations: locations) {
                                 try tar.writeData(bytes)
-                                if pending.buffer.readableBytes >= Self.flushBytes { try await writer.write(pending.take()) }
+                                try await pending.send(to: &writer, atLeast: Self.flushBytes)
                             }
                             try tar.endFile()
                         }
                     }
                 }
                 try tar.finish()
-                if pending.buffer.readableBytes > 0 { try await writer.write(pending.take()) }
+                try await pending.send(to: &writer, atLeast: 1)
                 try await writer.finish(nil)
                 MemoryRelease.afterRequest(ofSize: manifestBytes.count)
             })
@@ -165,10 +165,13 @@ private final class PendingBuffer: @unchecked Sendable {
         buffer = ByteBufferAllocator().buffer(capacity: capacity)
     }
 
-    /// The bytes so far, replaced by a fresh buffer.
-    func take() -> ByteBuffer {
-        defer { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
-        return buffer
+    /// Sends the bytes so far once there are at least `bytes` of them; a fresh buffer
+    /// takes their place.
+    func send(to writer: inout any ResponseBodyWriter, atLeast bytes: Int) async throws {
+        guard buffer.readableBytes >= bytes else { return }
+        let full = buffer
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        try await writer.write(full)
     }
 }
 
