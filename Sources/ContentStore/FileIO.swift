@@ -155,11 +155,19 @@ package enum FileIO {
 
     /// Writes `bytes` to `path` atomically: temp file, fsync, rename, directory fsync.
     package static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        try writeAtomically(to: path) { emit in try bytes.withUnsafeBytes(emit) }
+    }
+
+    /// ``writeAtomically(_:to:)`` for content made a piece at a time (a large file need not
+    /// be held whole): `produce` hands each piece, in order, to `emit`.
+    package static func writeAtomically(
+        to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
         let directory = parent(of: path)
         let temp = path + ".tmp-" + SecureRandom.hex(6)
         let fd = try open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         do {
-            try bytes.withUnsafeBytes { (raw) in try write(fd, raw, path: temp) }
+            try produce { piece in try write(fd, piece, path: temp) }
             try fsync(fd, path: temp)
             close(fd)
             try rename(temp, path)

@@ -7,7 +7,11 @@ import Glibc
 public struct ScannedFile: Sendable, Hashable {
     /// Relative to the scanned folder, "/"-separated.
     public var path: String
-    public var absolutePath: String
+    /// The scanned folder. Every file of a scan shares this one string, so a scan of
+    /// 100,000 files does not also hold 100,000 absolute paths.
+    public var root: String
+    /// `root/path`, made when asked for.
+    public var absolutePath: String { root + "/" + path }
     public var size: Int64
     public var mode: UInt32
     /// Modification time in nanoseconds since 1970, exactly as the file system has it.
@@ -21,11 +25,11 @@ public struct ScannedFile: Sendable, Hashable {
     public var modified: Date { Date(timeIntervalSince1970: Double(modifiedNanoseconds) / 1e9) }
 
     public init(
-        path: String, absolutePath: String, size: Int64, mode: UInt32, modifiedNanoseconds: Int64,
+        path: String, root: String, size: Int64, mode: UInt32, modifiedNanoseconds: Int64,
         inode: UInt64 = 0, changedNanoseconds: Int64 = 0
     ) {
         self.path = path
-        self.absolutePath = absolutePath
+        self.root = root
         self.size = size
         self.mode = mode
         self.modifiedNanoseconds = modifiedNanoseconds
@@ -33,9 +37,9 @@ public struct ScannedFile: Sendable, Hashable {
         self.changedNanoseconds = changedNanoseconds
     }
 
-    public init(path: String, absolutePath: String, size: Int64, mode: UInt32, modified: Date) {
+    public init(path: String, root: String, size: Int64, mode: UInt32, modified: Date) {
         self.init(
-            path: path, absolutePath: absolutePath, size: size, mode: mode,
+            path: path, root: root, size: size, mode: mode,
             modifiedNanoseconds: Int64((modified.timeIntervalSince1970 * 1e9).rounded()))
     }
 }
@@ -56,12 +60,12 @@ public enum FolderScanner {
         guard st.st_mode & S_IFMT == S_IFDIR else {
             throw StoreError.io(operation: "scan", path: root, message: "not a directory")
         }
-        try walk(root, relative: "", into: &result)
+        try walk(root, relative: "", root: root, into: &result)
         result.files.sort { $0.path < $1.path }
         return result
     }
 
-    private static func walk(_ directory: String, relative: String, into result: inout Result) throws {
+    private static func walk(_ directory: String, relative: String, root: String, into result: inout Result) throws {
         let names = try FileIO.list(directory).sorted()
         if names.isEmpty && !relative.isEmpty { result.emptyDirectories.append(relative) }
         for name in names {
@@ -71,10 +75,10 @@ public enum FolderScanner {
             guard lstat(absolute, &st) == 0 else { throw FileIO.error("lstat", absolute) }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
-                try walk(absolute, relative: path, into: &result)
+                try walk(absolute, relative: path, root: root, into: &result)
             case S_IFREG:
                 result.files.append(ScannedFile(
-                    path: path, absolutePath: absolute, size: Int64(st.st_size),
+                    path: path, root: root, size: Int64(st.st_size),
                     mode: UInt32(st.st_mode & 0o7777), modifiedNanoseconds: FileIO.modificationNanoseconds(st),
                     inode: UInt64(st.st_ino), changedNanoseconds: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)))
             default:

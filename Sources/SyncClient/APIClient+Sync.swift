@@ -25,11 +25,34 @@ extension APIClient {
     }
 
     public func commit(client: String, project: String, _ body: CommitRequestBody, idempotencyKey: String = UUID().uuidString) async throws -> CommitResponse {
-        try await send(.POST, "/v1/clients/\(Self.escape(client))/projects/\(Self.escape(project))/commits", body: body, idempotencyKey: idempotencyKey)
+        let files = body.files
+        return try await commit(
+            client: client, project: project,
+            CommitBodyWriter(deletions: body.deletions, hours: body.hours, fileCount: files.count) { files[$0] },
+            idempotencyKey: idempotencyKey)
     }
 
-    public func files(client: String, project: String) async throws -> [RemoteFile] {
-        try await send(.GET, "/v1/clients/\(Self.escape(client))/projects/\(Self.escape(project))/files")
+    /// A commit whose body is written as the connection takes it (see ``CommitBodyWriter``):
+    /// the request never exists whole. A dropped connection sends it again, made afresh.
+    public func commit(client: String, project: String, _ body: CommitBodyWriter, idempotencyKey: String = UUID().uuidString) async throws -> CommitResponse {
+        try await send(
+            .POST, "/v1/clients/\(Self.escape(client))/projects/\(Self.escape(project))/commits",
+            json: .stream(CommitBodyStream(writer: body), length: .unknown), idempotencyKey: idempotencyKey)
+    }
+
+    /// Files per page of ``files(client:project:)``.
+    public static let filesPerPage = 10_000
+
+    /// The project's live files, in path order, read a page at a time: the whole list of a
+    /// large project as one JSON document would cost several times its size to decode.
+    public func files(client: String, project: String, pageSize: Int = filesPerPage) async throws -> [RemoteFile] {
+        let base = "/v1/clients/\(Self.escape(client))/projects/\(Self.escape(project))/files?limit=\(pageSize)"
+        var files: [RemoteFile] = []
+        while true {
+            let page: [RemoteFile] = try await send(.GET, base + (files.last.map { "&after=" + Self.escape($0.path) } ?? ""))
+            files += page
+            if page.count < pageSize { return files }
+        }
     }
 
     /// `POST /v1/chunks/fetch`: the chunks in the order asked, as a framed stream to read
@@ -53,5 +76,24 @@ extension APIClient {
         return (
             response.body, response.headers.first(name: "X-Followup-Position").flatMap { Int64($0) },
             response.headers.first(name: "X-Followup-Content-Bytes").flatMap { Int64($0) })
+    }
+}
+
+/// A commit body as pieces of about 256 KiB, each made when the connection asks for it.
+struct CommitBodyStream: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    static let pieceBytes = 256 << 10
+
+    let writer: CommitBodyWriter
+
+    func makeAsyncIterator() -> Iterator { Iterator(writer: writer) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var writer: CommitBodyWriter
+
+        mutating func next() async throws -> ByteBuffer? {
+            try writer.nextPiece(minimumBytes: CommitBodyStream.pieceBytes).map { ByteBuffer(bytes: $0) }
+        }
     }
 }

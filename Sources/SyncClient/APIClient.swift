@@ -102,12 +102,20 @@ public struct APIClient: Sendable {
     func send<Response: Decodable>(
         _ method: HTTPMethod, _ path: String, body: (some Encodable)?, idempotencyKey: String?
     ) async throws -> Response {
+        try await send(method, path, json: try body.map { .bytes(try Self.json($0)) }, idempotencyKey: idempotencyKey)
+    }
+
+    /// `json`: a JSON body already made, or to be made as the connection takes it (`.stream`,
+    /// whose sequence is iterated afresh if the request is sent again).
+    func send<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, json: HTTPClientRequest.Body?, idempotencyKey: String?
+    ) async throws -> Response {
         var request = HTTPClientRequest(url: endpoint.url + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
         request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.body = .bytes(try Self.json(body))
+        if let json {
+            request.body = json
             request.headers.add(name: "Content-Type", value: "application/json")
         }
         if let idempotencyKey { request.headers.add(name: IdempotencyHeader.name, value: idempotencyKey) }

@@ -86,27 +86,34 @@ struct PushCache {
     static func save(
         _ files: some Sequence<(ScannedFile, Manifest)>, scannedAt now: Int64, settle: Int64 = settleNanoseconds, to path: String
     ) throws {
-        var out = magic
-        for (file, manifest) in files {
-            let path = Array(file.path.utf8)
-            guard file.inode != 0, path.count <= Int(UInt16.max), manifest.chunks.count <= Int(UInt32.max),
-                  now - max(file.modifiedNanoseconds, file.changedNanoseconds) >= settle
-            else { continue }
-            append(UInt64(path.count), bytes: 2, to: &out)
-            out += path
-            for value in [file.size, file.modifiedNanoseconds, file.changedNanoseconds] {
-                append(UInt64(bitPattern: value), bytes: 8, to: &out)
-            }
-            append(file.inode, bytes: 8, to: &out)
-            out += manifest.fileHash.bytes
-            append(UInt64(manifest.chunks.count), bytes: 4, to: &out)
-            for chunk in manifest.chunks {
-                out += chunk.id.bytes
-                append(UInt64(chunk.length), bytes: 4, to: &out)
-            }
-        }
         try FileIO.makeDirectories(FileIO.parent(of: path))
-        try FileIO.writeAtomically(out, to: path)
+        // Written in pieces of about 1 MiB: the cache of 100,000 files is some 10 MB.
+        try FileIO.writeAtomically(to: path) { emit in
+            var out = magic
+            for (file, manifest) in files {
+                let path = Array(file.path.utf8)
+                guard file.inode != 0, path.count <= Int(UInt16.max), manifest.chunks.count <= Int(UInt32.max),
+                      now - max(file.modifiedNanoseconds, file.changedNanoseconds) >= settle
+                else { continue }
+                append(UInt64(path.count), bytes: 2, to: &out)
+                out += path
+                for value in [file.size, file.modifiedNanoseconds, file.changedNanoseconds] {
+                    append(UInt64(bitPattern: value), bytes: 8, to: &out)
+                }
+                append(file.inode, bytes: 8, to: &out)
+                out += manifest.fileHash.bytes
+                append(UInt64(manifest.chunks.count), bytes: 4, to: &out)
+                for chunk in manifest.chunks {
+                    out += chunk.id.bytes
+                    append(UInt64(chunk.length), bytes: 4, to: &out)
+                }
+                if out.count >= 1 << 20 {
+                    try out.withUnsafeBytes(emit)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            try out.withUnsafeBytes(emit)
+        }
     }
 
     /// Size, mtime, ctime, inode, file hash and chunk count.

@@ -52,6 +52,7 @@ public struct Pusher: Sendable {
     /// Upload requests in flight at once.
     static let streams = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
     static let emptyHash = ChunkDigest(bytes: SHA256.hash([]).bytes)!
+    static let emptyID = SHA256.hash([])
 
     public init(api: APIClient, chunker: Chunker, logger: Logger, cacheDirectory: String? = nil) {
         self.api = api
@@ -64,21 +65,20 @@ public struct Pusher: Sendable {
     /// `~/.cache/followup/push`.
     public static var defaultCacheDirectory: String? { PushCache.defaultDirectory() }
 
-    private struct LocalFile {
-        var scanned: ScannedFile
-        var sha256: ChunkID
-        var chunks: [ChunkRef]
-    }
-
     /// `rehash`: read and hash every file even if the cache knows it (the cache is then
     /// written afresh).
+    ///
+    /// Memory: a few hundred bytes per file (its scan record and manifest, in two parallel
+    /// arrays; indices elsewhere), since the commit is written as it is sent.
     public func push(
         directory: String, client: String, project: String, phase: String? = nil, hours: HourLogRequest? = nil,
         deleteMissing: Bool = true, rehash: Bool = false, progress: (@Sendable (_ done: Int64, _ total: Int64) -> Void)? = nil
     ) async throws -> PushSummary {
-        let scan = try FolderScanner.scan(directory)
+        var scan = try FolderScanner.scan(directory)
         // The sync client's own state never travels.
-        let scanned = scan.files.filter { !$0.path.hasPrefix(SyncState.directoryName + "/") }
+        scan.files.removeAll { $0.path.hasPrefix(SyncState.directoryName + "/") }
+        let scanned = scan.files
+        scan.files = []
         let total = scanned.reduce(Int64(0)) { $0 + $1.size }
         var timer = PhaseTimer(logger: logger, message: "push phase done")
 
@@ -88,15 +88,27 @@ public struct Pusher: Sendable {
         let cachePath = try cacheDirectory.map { folder in
             PushCache.path(in: folder, server: api.endpoint.url, client: client, project: project, folder: try FileIO.realPath(directory))
         }
-        let cache = rehash ? PushCache() : cachePath.map(PushCache.load) ?? PushCache()
-        var manifests: [Manifest?] = scanned.map { cache.manifest(for: $0) }
-        let toHash = manifests.indices.filter { manifests[$0] == nil }
+        var found: [Manifest] = []
+        var toHash: [Int] = []
+        do {
+            let cache = rehash ? PushCache() : cachePath.map(PushCache.load) ?? PushCache()
+            found.reserveCapacity(scanned.count)
+            for (index, file) in scanned.enumerated() {
+                if let known = cache.manifest(for: file) {
+                    found.append(known)
+                } else {
+                    found.append(Manifest(size: 0, fileHash: Self.emptyID, chunks: []))
+                    toHash.append(index)
+                }
+            }
+        }
         let cachedBytes = total - toHash.reduce(Int64(0)) { $0 + scanned[$1].size }
         let hashed = try await FileChunking.manifests(of: toHash.map { scanned[$0] }, chunker: chunker) { _, bytes in
             progress?((cachedBytes + bytes) / 2, total)
         }
-        for (index, manifest) in zip(toHash, hashed) { manifests[index] = manifest }
-        let local = zip(scanned, manifests).map { LocalFile(scanned: $0, sha256: $1!.fileHash, chunks: $1!.chunks) }
+        for (index, manifest) in zip(toHash, hashed) { found[index] = manifest }
+        let manifests = found
+        found = []
 
         timer.finished("chunk")
 
@@ -105,31 +117,46 @@ public struct Pusher: Sendable {
         //    lack? An unchanged file's chunks are those of a live version: kept by gc,
         //    never asked about, and the file is left out of the commit.
         let remote = try await api.files(client: client, project: project)
-        var heads: [[UInt8]: RemoteFile] = [:]
-        for file in remote { heads[Array(file.path.utf8)] = file }
-        let changed = local.filter { file in
-            guard let head = heads[Array(file.scanned.path.utf8)] else { return true }
-            return head.size != file.scanned.size || head.mode != Int(file.scanned.mode) || head.sha256.bytes != file.sha256.bytes
+        var heads: [PathKey: Int] = [:]
+        heads.reserveCapacity(remote.count)
+        for (index, file) in remote.enumerated() { heads[PathKey(file.path)] = index }
+        var present = [Bool](repeating: false, count: remote.count)
+        var changed: [Int] = []
+        for (index, file) in scanned.enumerated() {
+            guard let head = heads[PathKey(file.path)] else {
+                changed.append(index)
+                continue
+            }
+            present[head] = true
+            let remoteFile = remote[head], manifest = manifests[index]
+            if remoteFile.size != file.size || remoteFile.mode != Int(file.mode) || remoteFile.sha256.bytes != manifest.fileHash.bytes {
+                changed.append(index)
+            }
         }
-        var sizes: [ChunkID: Int] = [:]
-        for file in changed { for chunk in file.chunks { sizes[chunk.id] = chunk.length } }
-        var missing = try await missingChunks(Array(sizes.keys))
-        let missingBytes = missing.reduce(Int64(0)) { $0 + Int64(sizes[$1] ?? 0) }
+        // Each chunk of the changed files once, in id order.
+        var wanted: [ChunkRef] = []
+        for index in changed { wanted.append(contentsOf: manifests[index].chunks) }
+        wanted.sort { $0.id < $1.id }
+        wanted = wanted.enumerated().compactMap { $0 > 0 && wanted[$0 - 1].id == $1.id ? nil : $1 }
+        var missing = try await missingChunks(wanted.map(\.id))
+        let missingBytes = wanted.reduce(Int64(0)) { missing.contains($1.id) ? $0 + Int64($1.length) : $0 }
+        wanted = []
 
         timer.finished("missing")
 
         // 3. Upload them, streamed from the files; after a broken connection, ask again
         //    and send only what still is missing.
         let uploaded = Counter()
-        let paths = changed.map(\.scanned.absolutePath)
+        let paths = changed.map { scanned[$0].path }
         for attempt in 1...Self.uploadAttempts where !missing.isEmpty {
+            // Each missing chunk once, from the first file that has it.
             var items: [UploadFrames.Item] = []
-            var queued = Set<ChunkID>()
-            for (index, file) in changed.enumerated() {
+            items.reserveCapacity(missing.count)
+            for (position, index) in changed.enumerated() {
                 var offset: Int64 = 0
-                for chunk in file.chunks {
-                    if missing.contains(chunk.id) && queued.insert(chunk.id).inserted {
-                        items.append(UploadFrames.Item(file: index, offset: offset, chunk: chunk))
+                for chunk in manifests[index].chunks {
+                    if missing.remove(chunk.id) != nil {
+                        items.append(UploadFrames.Item(file: position, offset: offset, chunk: chunk))
                     }
                     offset += Int64(chunk.length)
                 }
@@ -164,17 +191,17 @@ public struct Pusher: Sendable {
                             while true {
                                 let index = Int(next.add(1) - 1)
                                 guard index < batches.count else { return }
-                                _ = try await api.uploadChunks(streaming: UploadFrames(paths: paths, items: batches[index], sent: report))
+                                _ = try await api.uploadChunks(
+                                    streaming: UploadFrames(root: directory, paths: paths, items: batches[index], sent: report))
                             }
                         }
                     }
                     try await group.waitForAll()
                 }
-                missing = []
             } catch let error as RemoteError {
                 guard case .transport = error, attempt < Self.uploadAttempts else { throw error }
                 logger.info("upload interrupted, resuming", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                missing = try await missingChunks(Array(missing))
+                missing = try await missingChunks(items.map(\.chunk.id))
             }
         }
 
@@ -183,38 +210,40 @@ public struct Pusher: Sendable {
         // 4. Commit: every changed file, every empty folder, and deletions (all judged
         // against the list read in step 2; a concurrent push in between may win). A folder
         // entry that now has content goes even with --no-delete: the catalog refuses a path
-        // that is both a file's folder and an entry.
+        // that is both a file's folder and an entry. The body is written as it is sent.
         let folders = try scan.emptyDirectories.map { path in
             let status = try FileIO.status(directory + "/" + path)
             return CommitFile(
                 path: path, size: 0, mode: CommitFile.directoryFlag | Int(status.st_mode & 0o7777),
                 mtimeNs: FileIO.modificationNanoseconds(status), sha256: Self.emptyHash, chunks: [], phase: phase)
         }
-        var present = Set(local.map { Array($0.scanned.path.utf8) })
-        for folder in folders { present.insert(Array(folder.path.utf8)) }
-        let deletions = remote.filter { file in
-            guard !present.contains(Array(file.path.utf8)) else { return false }
+        for folder in folders {
+            if let head = heads[PathKey(folder.path)] { present[head] = true }
+        }
+        heads = [:]
+        let deletions = remote.indices.filter { index in
+            guard !present[index] else { return false }
+            let file = remote[index]
             return deleteMissing
-                || (CommitFile.isDirectory(mode: file.mode) && local.contains { $0.scanned.path.hasPrefix(file.path + "/") })
-        }.map(\.path)
-        let body = CommitRequestBody(
-            files: folders + changed.map { file in
-                CommitFile(
-                    path: file.scanned.path, size: file.scanned.size, mode: Int(file.scanned.mode),
-                    mtimeNs: file.scanned.modifiedNanoseconds,
-                    sha256: ChunkDigest(bytes: file.sha256.bytes)!,
-                    chunks: file.chunks.map { ChunkSpan(id: ChunkDigest(bytes: $0.id.bytes)!, length: Int64($0.length)) },
-                    phase: phase)
-            },
-            deletions: deletions, hours: hours)
+                || (CommitFile.isDirectory(mode: file.mode) && scanned.contains { $0.path.hasPrefix(file.path + "/") })
+        }.map { remote[$0].path }
+        let changedFiles = changed
+        let body = CommitBodyWriter(deletions: deletions, hours: hours, fileCount: folders.count + changed.count) { number in
+            guard number >= folders.count else { return folders[number] }
+            let index = changedFiles[number - folders.count]
+            let file = scanned[index], manifest = manifests[index]
+            return CommitFile(
+                path: file.path, size: file.size, mode: Int(file.mode), mtimeNs: file.modifiedNanoseconds,
+                sha256: ChunkDigest(bytes: manifest.fileHash.bytes)!,
+                chunks: manifest.chunks.map { ChunkSpan(id: ChunkDigest(bytes: $0.id.bytes)!, length: Int64($0.length)) },
+                phase: phase)
+        }
         let result = try await api.commit(client: client, project: project, body)
         timer.finished("commit")
         if let cachePath {
             // The push is done: a cache that cannot be written only costs the next one time.
             do {
-                try PushCache.save(
-                    local.lazy.map { ($0.scanned, Manifest(size: $0.scanned.size, fileHash: $0.sha256, chunks: $0.chunks)) },
-                    scannedAt: scannedAt, settle: cacheSettleNanoseconds, to: cachePath)
+                try PushCache.save(zip(scanned, manifests), scannedAt: scannedAt, settle: cacheSettleNanoseconds, to: cachePath)
             } catch {
                 logger.warning("could not write the push cache", metadata: ["path": "\(cachePath)", "error": "\(error)"])
             }
@@ -222,9 +251,9 @@ public struct Pusher: Sendable {
         progress?(total, total)
         logger.info("pushed", metadata: ["client": "\(client)", "project": "\(project)", "uploaded_bytes": "\(missingBytes)"])
         return PushSummary(
-            files: local.count, bytes: total, uploadedBytes: missingBytes, deduplicatedBytes: total - missingBytes,
+            files: scanned.count, bytes: total, uploadedBytes: missingBytes, deduplicatedBytes: total - missingBytes,
             written: result.written.count, deleted: result.deleted.count,
-            unchanged: result.unchanged.count + local.count - changed.count, commit: result.cursor,
+            unchanged: result.unchanged.count + scanned.count - changed.count, commit: result.cursor,
             hashedFiles: toHash.count)
     }
 

@@ -20,6 +20,9 @@ struct UploadFrames: AsyncSequence, Sendable {
 
     static let pieceBytes = 1 << 20
 
+    /// The pushed folder, and each item's file relative to it (the absolute path is made
+    /// only while the file is open).
+    let root: String
     let paths: [String]
     let items: ArraySlice<Item>
     /// Called with each chunk's length as it is handed to the connection.
@@ -28,18 +31,21 @@ struct UploadFrames: AsyncSequence, Sendable {
     var bytes: Int64 { items.reduce(0) { $0 + Int64($1.chunk.length) } }
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(paths: paths, items: items, sent: sent)
+        Iterator(root: root, paths: paths, items: items, sent: sent)
     }
 
     final class Iterator: AsyncIteratorProtocol {
+        private let root: String
         private let paths: [String]
         private let items: ArraySlice<Item>
         private let sent: @Sendable (Int) -> Void
         private var position: Int
         private var fd: Int32 = -1
         private var openFile = -1
+        private var openPath = ""
 
-        init(paths: [String], items: ArraySlice<Item>, sent: @escaping @Sendable (Int) -> Void) {
+        init(root: String, paths: [String], items: ArraySlice<Item>, sent: @escaping @Sendable (Int) -> Void) {
+            self.root = root
             self.paths = paths
             self.items = items
             self.sent = sent
@@ -59,11 +65,12 @@ struct UploadFrames: AsyncSequence, Sendable {
                 if item.file != openFile {
                     if fd >= 0 { FileIO.close(fd) }
                     fd = -1
-                    fd = try FileIO.open(paths[item.file], O_RDONLY)
+                    openPath = root + "/" + paths[item.file]
+                    fd = try FileIO.open(openPath, O_RDONLY)
                     openFile = item.file
                 }
                 buffer.writeBytes(try FrameEncoder.header(id: ChunkDigest(bytes: item.chunk.id.bytes)!, length: item.chunk.length))
-                let path = paths[item.file]
+                let path = openPath
                 let descriptor = fd
                 try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: item.chunk.length) { raw in
                     let target = UnsafeMutableRawBufferPointer(rebasing: raw[0..<item.chunk.length])

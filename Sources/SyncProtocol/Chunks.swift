@@ -133,13 +133,9 @@ public struct CommitRequestBody: Codable, Hashable, Sendable {
 extension CommitRequestBody: PieceEncodable {
     /// The same bytes as `JSONEncoder` with `.sortedKeys`, one file at a time.
     public func jsonBytes() throws -> [UInt8] {
-        var json = JSONPieces()
-        try json.object { members in
-            try members.member("deletions", deletions)
-            try members.member("files") { try $0.array(files) { try $1.write(to: &$0) } }
-            try members.member("hours", hours)
-        }
-        return json.bytes
+        let files = files
+        var writer = CommitBodyWriter(deletions: deletions, hours: hours, fileCount: files.count) { files[$0] }
+        return try writer.nextPiece(minimumBytes: .max) ?? []
     }
 }
 

@@ -141,7 +141,7 @@ struct ChunkIndexTests {
 struct SnapshotAndTokenTests {
     func file(_ path: String, _ chunks: [String]) -> IngestedFile {
         IngestedFile(
-            file: ScannedFile(path: path, absolutePath: "/x/" + path, size: 3, mode: 0o644, modified: Date(timeIntervalSince1970: 1_700_000_000)),
+            file: ScannedFile(path: path, root: "/x", size: 3, mode: 0o644, modified: Date(timeIntervalSince1970: 1_700_000_000)),
             manifest: Manifest(size: 3, fileHash: id(path), chunks: chunks.map { ChunkRef(id: id($0), length: 1) }))
     }
 

@@ -14,7 +14,7 @@ struct FileChunkingTests {
             }
             let path = folder + "/f\(n).bin"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            return ScannedFile(path: "f\(n).bin", absolutePath: path, size: Int64(size), mode: 0o644, modifiedNanoseconds: 0)
+            return ScannedFile(path: "f\(n).bin", root: folder, size: Int64(size), mode: 0o644, modifiedNanoseconds: 0)
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
 struct PushCacheTests {
     static let now: Int64 = 1_800_000_000_000_000_000
     static let file = ScannedFile(
-        path: "a/b é.txt", absolutePath: "/x/a/b é.txt", size: 10, mode: 0o644, modifiedNanoseconds: now - 60_000_000_000,
+        path: "a/b é.txt", root: "/x", size: 10, mode: 0o644, modifiedNanoseconds: now - 60_000_000_000,
         inode: 42, changedNanoseconds: now - 50_000_000_000)
     static let manifest = Manifest(
         size: 10, fileHash: SHA256.hash("ten bytes!"),
@@ -50,7 +50,7 @@ struct PushCacheTests {
     @Test("a damaged or foreign cache file counts as no cache")
     func damaged() throws {
         let (_, bytes) = try Self.roundTrip([(Self.file, Self.manifest), (ScannedFile(
-            path: "z", absolutePath: "/x/z", size: 0, mode: 0o644, modifiedNanoseconds: 1, inode: 7, changedNanoseconds: 1),
+            path: "z", root: "/x", size: 0, mode: 0o644, modifiedNanoseconds: 1, inode: 7, changedNanoseconds: 1),
             Manifest(size: 0, fileHash: SHA256.hash([]), chunks: []))])
         #expect(PushCache(bytes: bytes)?.isEmpty == false)
         for cut in [1, PushCache.magic.count + 1, PushCache.magic.count + 20, bytes.count - 1] {

@@ -85,6 +85,36 @@ struct PusherTests {
         }
     }
 
+    @Test("the file list read in pages of any size is the whole list: tombstones skipped, odd names kept, in byte order")
+    func pagedFiles() async throws {
+        try await LiveServer.run { server in
+            let folder = server.root + "/work"
+            let names = ["a b.txt", "caf\u{E9}.txt", "cafe\u{301}.txt", "d/e&f=g.txt", "d/h?.txt", "z%41.txt", "\u{1F600}.txt"]
+            for (n, name) in names.enumerated() { try TestTree.write(folder, name, Array("file \(n)".utf8)) }
+            try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
+            let pusher = try server.pusher()
+            _ = try await pusher.push(directory: folder, client: "acme", project: "site")
+            // Deleted files stay in the catalog as tombstones, between the live paths.
+            try FileManager.default.removeItem(atPath: folder + "/d/e&f=g.txt")
+            try FileManager.default.removeItem(atPath: folder + "/a b.txt")
+            _ = try await pusher.push(directory: folder, client: "acme", project: "site")
+
+            let api = try server.api(server.staffToken)
+            let whole = try await api.files(client: "acme", project: "site", pageSize: 100_000)
+            #expect(whole.count == names.count - 2 + 1)
+            #expect(whole.map { Array($0.path.utf8) } == whole.map { Array($0.path.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+            for size in [1, 2, 3, 5] {
+                #expect(try await api.files(client: "acme", project: "site", pageSize: size) == whole)
+            }
+            await #expect(throws: RemoteError.self) {
+                let _: [RemoteFile] = try await api.send(.GET, "/v1/clients/acme/projects/site/files?limit=0")
+            }
+            await #expect(throws: RemoteError.self) {
+                let _: [RemoteFile] = try await api.send(.GET, "/v1/clients/acme/projects/site/files?after=a")
+            }
+        }
+    }
+
     @Test("push, re-push (nothing travels), change one file (only its new chunks travel), delete one")
     func pushCycle() async throws {
         try await LiveServer.run { server in

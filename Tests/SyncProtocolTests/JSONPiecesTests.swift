@@ -34,6 +34,31 @@ struct JSONPiecesTests {
         }
     }
 
+    @Test("a commit written in pieces of any size joins to the same bytes, and stops after the last")
+    func commitPieces() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let files = Self.files(7)
+        for (deletions, hours) in [([String](), nil), (["gone.txt"], HourLogRequest(project: "site", minutes: 30, service: "dev"))] {
+            let expected = Array(try encoder.encode(CommitRequestBody(files: files, deletions: deletions, hours: hours)))
+            for minimum in [1, 40, 300, 1 << 20] {
+                var writer = CommitBodyWriter(deletions: deletions, hours: hours, fileCount: files.count) { files[$0] }
+                var joined: [UInt8] = []
+                var pieces = 0
+                while let piece = try writer.nextPiece(minimumBytes: minimum) {
+                    joined += piece
+                    pieces += 1
+                }
+                #expect(joined == expected)
+                #expect(try writer.nextPiece(minimumBytes: minimum) == nil)
+                // One piece per file at most, plus the opening one.
+                #expect(minimum > 1 << 10 ? pieces == 1 : pieces > 1 && pieces <= files.count + 1)
+            }
+        }
+        var empty = CommitBodyWriter(deletions: [], hours: nil, fileCount: 0) { _ in fatalError("no file to ask for") }
+        #expect(try empty.nextPiece(minimumBytes: 1) == Array(#"{"deletions":[],"files":[]}"#.utf8))
+    }
+
     @Test("a chunk list has exactly the bytes JSONEncoder with sorted keys gives")
     func chunkList() throws {
         let encoder = JSONEncoder()

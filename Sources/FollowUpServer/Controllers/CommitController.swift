@@ -19,22 +19,49 @@ struct CommitController {
         files.get(use: list)
     }
 
-    /// The project's live files, now or as of change-feed position `at`.
+    /// A page of the file list holds at most this many files.
+    static let maxPageFiles = 100_000
+
+    /// The project's live files, now or as of change-feed position `at`, in path order
+    /// (bytewise). With `limit`, one page: at most that many files, those whose path sorts
+    /// after `after`; a page shorter than `limit` is the last. Without, the whole list.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let client = try context.accessibleClient()
         let project = try context.parameters.require("project")
-        let at = try request.uri.queryParameters["at"].map { text in
+        let query = request.uri.queryParameters
+        let at = try query["at"].map { text in
             guard let value = Int64(String(text)), value >= 0 else { throw APIError.badRequest("at is a change-feed position ≥ 0") }
             return value
         }
-        let files = try await catalog.files(client: client, project: project, at: at)
-        return try JSONResponse(files.compactMap { version in
-            version.manifest.map { manifest in
-                RemoteFile(
-                    path: version.path, version: version.version, size: version.size, mode: version.mode,
-                    mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: manifest.fileHash.bytes)!)
+        let limit = try query["limit"].map { text in
+            guard let value = Int(String(text)), (1...Self.maxPageFiles).contains(value) else {
+                throw APIError.badRequest("limit is a number of files from 1 to \(Self.maxPageFiles)")
             }
-        })
+            return value
+        }
+        let after = query["after"].map(String.init)
+        guard let limit else {
+            if after != nil { throw APIError.badRequest("after needs a limit") }
+            return try JSONResponse(try await catalog.files(client: client, project: project, at: at).compactMap(Self.remoteFile))
+        }
+        // Catalog pages include tombstones: read on until the page is full or the paths end.
+        var files: [RemoteFile] = []
+        var cursor = after
+        while files.count < limit {
+            let versions = try await catalog.latestVersions(client: client, project: project, at: at, after: cursor, limit: limit)
+            files += versions.lazy.filter { !$0.deleted }.compactMap(Self.remoteFile).prefix(limit - files.count)
+            guard versions.count == limit, let last = versions.last else { break }
+            cursor = last.path
+        }
+        return try JSONResponse(files)
+    }
+
+    private static func remoteFile(_ version: FileVersion) -> RemoteFile? {
+        version.manifest.map { manifest in
+            RemoteFile(
+                path: version.path, version: version.version, size: version.size, mode: version.mode,
+                mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: manifest.fileHash.bytes)!)
+        }
     }
 
     @Sendable func commit(_ request: Request, context: AppRequestContext) async throws -> Response {
