@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContentStore
 
 @main
 struct FollowUp: AsyncParsableCommand {
@@ -12,4 +13,9 @@ struct FollowUp: AsyncParsableCommand {
             StoreCommand.self, VerifyCommand.self, GCCommand.self,
         ]
     )
+
+    static func main() async {
+        MallocTuning.apply()
+        await main(nil)
+    }
 }

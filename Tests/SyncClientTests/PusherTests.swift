@@ -22,6 +22,17 @@ struct PusherTests {
         #expect(Pusher.uploadProgress(uploaded: 0, missing: 0, total: 10) == 5)
     }
 
+    @Test("a chunk id is found in a sorted list exactly when it is there")
+    func slots() {
+        let ids = (0..<50).map { SHA256.hash(Array("chunk \($0)".utf8)) }
+        let sorted = ids.prefix(30).sorted()
+        for id in ids {
+            let slot = Pusher.slot(of: id, in: sorted)
+            #expect(slot.map { sorted[$0] == id } ?? !sorted.contains(id))
+        }
+        #expect(Pusher.slot(of: ids[0], in: []) == nil)
+    }
+
     @Test("a push reads only the files changed since the last push of the folder; a damaged cache costs one full read")
     func pushCache() async throws {
         try await LiveServer.run { server in

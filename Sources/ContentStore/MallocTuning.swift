@@ -1,0 +1,36 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// glibc's allocator, set for a process that moves data in buffers of about a MiB.
+///
+/// By default glibc raises its mmap threshold each time a large buffer is freed (up to
+/// 32 MiB), so the upload and pack buffers of a push end up in the arenas, where what is
+/// freed between long-lived small blocks stays resident: a 4 GiB push left the server at
+/// 122 MB and a 100,000-file push the client at 117 MB. A fixed threshold keeps each
+/// buffer of 1 MiB or more in its own mapping, returned when it is freed (84 and 97 MB).
+public enum MallocTuning {
+    public static let mmapThreshold: Int32 = 1 << 20
+
+    /// Call first thing, before other threads allocate. Does nothing when the user set
+    /// `MALLOC_MMAP_THRESHOLD_` (their choice wins) or the C library is not glibc.
+    public static func apply(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        guard environment["MALLOC_MMAP_THRESHOLD_"] == nil, let mallopt else { return }
+        _ = mallopt(mmapThresholdParameter, mmapThreshold)
+    }
+
+    /// `M_MMAP_THRESHOLD` in <malloc.h>.
+    private static let mmapThresholdParameter: Int32 = -3
+
+    // Looked up at run time: Glibc's module map leaves out <malloc.h>.
+    private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    private static let mallopt: Mallopt? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
+        return unsafeBitCast(symbol, to: Mallopt.self)
+        #else
+        return nil
+        #endif
+    }()
+}
