@@ -14,8 +14,12 @@ public struct ChunkReader: ~Copyable {
     deinit { buffer.deallocate() }
 
     /// Calls `body` with each chunk and its id, in order, and feeds every byte
-    /// to `fileHash`; returns the number of bytes read. The bytes passed to
-    /// `body` are only valid during the call.
+    /// to `fileHash` (a fresh hasher); returns the number of bytes read. The bytes
+    /// passed to `body` are only valid during the call.
+    ///
+    /// The first chunk is hashed once for both: the file's hash over it is the chunk's
+    /// hash before it is finalized, so `fileHash` takes that state. A file of one chunk
+    /// (most files under a few MiB) is then read and hashed once, not twice.
     public mutating func forEachChunk(
         fd: Int32, path: String, fileHash: SHA256? = nil,
         _ body: (UnsafeRawBufferPointer, ChunkID) async throws -> Void
@@ -23,6 +27,7 @@ public struct ChunkReader: ~Copyable {
         let maxSize = chunker.parameters.maxSize
         var start = 0, end = 0, total: Int64 = 0
         var atEOF = false
+        var first = true
         while true {
             if !atEOF && end - start < maxSize {
                 // Keep at least one maximal chunk ahead: move the tail to the front and refill.
@@ -39,7 +44,9 @@ public struct ChunkReader: ~Copyable {
             }
             if start == end { return total }
             let available = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-            let length = chunker.cut(available, hashingInto: chunkHash, file: fileHash)
+            let length = chunker.cut(available, hashingInto: chunkHash, file: first ? nil : fileHash)
+            if first { fileHash?.copyState(from: chunkHash) }
+            first = false
             try await body(UnsafeRawBufferPointer(rebasing: available[0..<length]), chunkHash.finalize())
             start += length
         }

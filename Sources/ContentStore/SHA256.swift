@@ -35,6 +35,11 @@ public final class SHA256 {
         Self.check(EVP_DigestInit_ex2(context, Self.algorithm.md, nil))
     }
 
+    /// Takes `other`'s state, as if everything passed to it had been passed to this one.
+    public func copyState(from other: SHA256) {
+        Self.check(EVP_MD_CTX_copy_ex(context, other.context))
+    }
+
     /// The digest of everything passed to `update` since creation or `reset()`.
     public func finalize() -> ChunkID {
         var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))

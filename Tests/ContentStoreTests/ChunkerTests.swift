@@ -91,6 +91,27 @@ struct ChunkerTests {
         #expect(fileHash.finalize() == SHA256.hash(data))
     }
 
+    @Test("the file hash is right for empty, one-chunk and many-chunk files, and a one-chunk file's is its chunk's id")
+    func fileHashFromFirstChunk() async throws {
+        let directory = try TemporaryDirectory()
+        // Below the minimum chunk size (16 KiB) a file is one chunk; 3 MB is dozens.
+        for (n, (size, chunks)) in [(0, 0), (1, 1), (10_000, 1), (3_000_017, 46)].enumerated() {
+            let data = pseudoRandomBytes(size, seed: UInt64(n + 20))
+            let path = directory.path + "/file\(n)"
+            try Data(data).write(to: URL(fileURLWithPath: path))
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            var reader = ChunkReader(chunker: chunker)
+            var ids: [ChunkID] = []
+            let fileHash = SHA256()
+            _ = try await reader.forEachChunk(fd: fd, path: path, fileHash: fileHash) { ids.append($1) }
+            let digest = fileHash.finalize()
+            #expect(digest == SHA256.hash(data))
+            #expect(chunks < 2 ? ids.count == chunks : ids.count > 10)
+            if ids.count == 1 { #expect(digest == ids[0]) }
+        }
+    }
+
     @Test("cutting while hashing finds the same boundaries and the right digests")
     func cutWhileHashing() {
         let data = pseudoRandomBytes(2_000_003, seed: 8) + [UInt8](repeating: 1, count: 600_000)
