@@ -61,7 +61,7 @@ struct CommitController {
         return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
             let result = try await Catalog.commit(db, client: client, project: project, commit)
             return CommitResponse(
-                written: result.versions.map(\.path), deleted: result.tombstones.map(\.path), unchanged: result.unchanged,
+                written: result.written, deleted: result.deleted, unchanged: result.unchanged,
                 hourEntry: result.hourEntry, cursor: result.feedSequence)
         }
     }
