@@ -42,23 +42,15 @@ struct CommitController {
         let client = try context.accessibleClient()
         try identity.require(.admin, .staff)
         let project = try context.parameters.require("project")
-        let body = try await JSONBody<CommitRequestBody>(request, context: context, limit: Self.limit)
-        let input = body.value
-        let files = input.files.map { file in
-            FileUpload(
-                path: file.path, size: file.size, mode: file.mode, mtimeNs: file.mtimeNs,
-                manifest: Manifest(
-                    size: file.size, fileHash: ChunkID(bytes: file.sha256.bytes)!,
-                    chunks: file.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) }),
-                phase: file.phase)
-        }
-        let hours = input.hours.map {
+        // Decoded as it arrives, straight into the catalog's request: one copy of the push.
+        let body = try await CommitBody(request, limit: Self.limit)
+        let hours = body.hours.map {
             HourLog(minutes: Minutes($0.minutes), service: $0.service, phase: $0.phase, note: $0.note ?? "", staff: identity.token.name)
         }
         let commit = CommitRequest(
-            files: files, deletions: input.deletions, hours: hours, alertThresholds: policy.alertThresholds, authorToken: identity.token.id)
+            files: body.files, deletions: body.deletions, hours: hours, alertThresholds: policy.alertThresholds, authorToken: identity.token.id)
         defer { MemoryRelease.afterRequest(ofSize: body.size) }
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
+        return try await Idempotency.respond(to: request, requestHash: body.requestHash, identity: identity, catalog: catalog) { db in
             let result = try await Catalog.commit(db, client: client, project: project, commit)
             return CommitResponse(
                 written: result.written, deleted: result.deleted, unchanged: result.unchanged,
