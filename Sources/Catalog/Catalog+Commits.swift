@@ -72,23 +72,26 @@ public struct CommitRequest: Sendable, Hashable {
     }
 }
 
-/// What a commit wrote.
+/// What a commit wrote: the paths, not the versions, so a push of 100,000 files does not
+/// hold 100,000 `FileVersion`s (read them back with ``Catalog/latestVersions(client:project:at:after:limit:)``).
 public struct CommitResult: Sendable, Hashable {
-    /// The new versions, in the order of the request's files.
-    public var versions: [FileVersion]
-    /// The tombstones, in the order of the request's deletions.
-    public var tombstones: [FileVersion]
+    /// Paths of the request's files that got a new version, in request order.
+    public var written: [String]
+    /// Paths that got a tombstone: the request's deletions, in request order.
+    public var deleted: [String]
     /// Paths of the request's files that matched their latest live version, in request order.
     public var unchanged: [String]
     /// The ledger sequence of the hour entry logged with the commit, if any.
     public var hourEntry: Int64?
     /// The client's feed position after the commit: the last change written, or the
     /// current position if the commit changed nothing. A pull to here sees the commit.
+    /// The tombstones and then the new versions hold the feed numbers just before it, one
+    /// each, in that order.
     public var feedSequence: Int64
 
-    public init(versions: [FileVersion], tombstones: [FileVersion], unchanged: [String], hourEntry: Int64?, feedSequence: Int64) {
-        self.versions = versions
-        self.tombstones = tombstones
+    public init(written: [String], deleted: [String], unchanged: [String], hourEntry: Int64?, feedSequence: Int64) {
+        self.written = written
+        self.deleted = deleted
         self.unchanged = unchanged
         self.hourEntry = hourEntry
         self.feedSequence = feedSequence
@@ -221,13 +224,16 @@ extension Catalog {
         _ db: any SQLDatabase, client: String, project: String, _ request: CommitRequest, at time: Date = Date()
     ) async throws -> CommitResult {
         // 1. The request on its own: no database needed to refuse it.
-        var requested = Set<[UInt8]>()
-        for path in request.files.map(\.path) + request.deletions {
+        var requested = Set<PathBytes>(minimumCapacity: request.files.count + request.deletions.count)
+        func checkPath(_ path: String) throws {
             if let problem = filePathProblem(path) { throw CatalogError.invalid("invalid path \(quoted(path)): \(problem)") }
-            guard requested.insert(Array(path.utf8)).inserted else {
+            guard requested.insert(PathBytes(path)).inserted else {
                 throw CatalogError.invalid("the path \(quoted(path)) appears twice in the commit")
             }
         }
+        for file in request.files { try checkPath(file.path) }
+        for path in request.deletions { try checkPath(path) }
+        requested = []
         for file in request.files {
             if let problem = uploadProblem(file) { throw CatalogError.invalid("\(quoted(file.path)): \(problem)") }
         }
@@ -241,39 +247,40 @@ extension Catalog {
                 }
             }
             // 2. The chunks must be stored before anything refers to them.
-            try await requireIndexedChunks(db, request.files.map(\.manifest))
+            try await requireIndexedChunks(db, request.files)
 
             // 3. Against the project's current files.
-            var heads: [[UInt8]: Head] = [:]
+            var heads: [PathBytes: Head] = [:]
             for row in try await latestVersions(
                 db, client: client, project: project, at: nil,
                 columns: ["path", "version", "deleted", "size", "mode", "sha256"], liveOnly: false
             ).all() {
                 let head = try Head(row)
-                heads[Array(head.path.utf8)] = head
+                heads[PathBytes(head.path)] = head
             }
-            var deletions: [(path: String, version: Int)] = []
+            var deletions: [Int] = []  // the new tombstones' versions, in request order
+            deletions.reserveCapacity(request.deletions.count)
             for path in request.deletions {
-                guard let head = heads[Array(path.utf8)], !head.deleted else {
+                guard let head = heads[PathBytes(path)], !head.deleted else {
                     throw CatalogError.notFound("no file \(quoted(path)) in \(client)/\(project)")
                 }
-                deletions.append((path, head.version + 1))
+                deletions.append(head.version + 1)
             }
-            var puts: [(file: FileUpload, version: Int)] = []
+            // Indices into `request.files`, not copies of them.
+            var puts: [(index: Int, version: Int)] = []
             var unchanged: [String] = []
-            for file in request.files {
-                let head = heads[Array(file.path.utf8)]
-                if let head, !head.deleted, head.size == file.size, head.mode == file.mode,
-                   head.sha256 == Data(file.manifest.fileHash.bytes)
-                {
+            for (index, file) in request.files.enumerated() {
+                let head = heads[PathBytes(file.path)]
+                if let head, !head.deleted, head.size == file.size, head.mode == file.mode, head.sha256 == file.manifest.fileHash {
                     unchanged.append(file.path)
                 } else {
-                    puts.append((file, (head?.version ?? 0) + 1))
+                    puts.append((index, (head?.version ?? 0) + 1))
                 }
             }
             try checkFilesAndFolders(
-                live: heads.filter { !$0.value.deleted }.map(\.key), deleted: Set(request.deletions.map { Array($0.utf8) }),
-                added: request.files.map(\.path), client: client, project: project)
+                heads: heads, deleted: Set(request.deletions.lazy.map(PathBytes.init)), added: request.files, client: client,
+                project: project)
+            heads = [:]
 
             // 4. The hour entry, whose sequence the versions carry.
             var hourEntry: Int64?
@@ -283,27 +290,47 @@ extension Catalog {
                 hourEntry = logged.entry.entry.sequence
             }
 
-            // 5. Tombstones, then new versions.
-            let written = try await insertCommittedVersions(
-                db, client: client, project: project,
-                deletions.map { ($0.path, $0.version, nil) } + puts.map { ($0.file.path, $0.version, $0.file) },
-                hourEntry: hourEntry, authorToken: request.authorToken, at: now)
-            let tombstones = Array(written.prefix(deletions.count))
-            let versions = Array(written.dropFirst(deletions.count))
-            var used = Set<ChunkID>()
-            for put in puts {
-                for chunk in put.file.manifest.chunks { used.insert(chunk.id) }
-            }
-            for batch in Array(used).chunked(commitBatchSize) {
-                try await db.update("chunks").set("last_used", to: SQLBind(now))
-                    .where("id", .in, SQLGroupExpression(batch.map { SQLBind(Data($0.bytes)) })).run()
+            // 5. Tombstones, then new versions, a batch at a time: what a batch needs is
+            // built, written and dropped before the next, so memory does not grow with the push.
+            let total = deletions.count + puts.count
+            for start in stride(from: 0, to: total, by: commitBatchSize) {
+                let batch = (start..<min(start + commitBatchSize, total)).map { item in
+                    if item < deletions.count {
+                        return NewVersion(path: request.deletions[item], version: deletions[item], file: nil)
+                    }
+                    let put = puts[item - deletions.count]
+                    return NewVersion(path: request.files[put.index].path, version: put.version, file: request.files[put.index])
+                }
+                try await insertCommittedVersions(
+                    db, client: client, project: project, batch, hourEntry: hourEntry, authorToken: request.authorToken, at: now)
             }
             guard let feedSequence = try await feedSequence(db, client: client) else {
                 throw CatalogError.notFound("no client \(client)")
             }
             return CommitResult(
-                versions: versions, tombstones: tombstones, unchanged: unchanged, hourEntry: hourEntry,
-                feedSequence: feedSequence)
+                written: puts.map { request.files[$0.index].path }, deleted: request.deletions, unchanged: unchanged,
+                hourEntry: hourEntry, feedSequence: feedSequence)
+        }
+    }
+
+    /// A path compared and hashed by its UTF-8 bytes, as the catalog compares paths (Swift's
+    /// `==` on strings is canonical equivalence, which would make "é" precomposed and
+    /// decomposed one file). It shares the string's storage instead of copying its bytes:
+    /// sets of 100,000 paths cost 16 bytes a slot.
+    struct PathBytes: Hashable {
+        let text: String
+
+        init(_ path: String) { text = path }
+
+        static func == (a: PathBytes, b: PathBytes) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+        func hash(into hasher: inout Hasher) {
+            for byte in text.utf8 { hasher.combine(byte) }
+        }
+
+        /// The folders the path is in, outermost first: "a/b/c" is in "a" and "a/b".
+        var folders: [PathBytes] {
+            text.utf8.indices.filter { text.utf8[$0] == UInt8(ascii: "/") }.map { PathBytes(String(text[..<$0])) }
         }
     }
 
@@ -379,34 +406,33 @@ extension Catalog {
         return nil
     }
 
-    /// Refuses a commit that would leave a path both a file and a folder. `live`: the
-    /// project's live paths now; `deleted`: removed by the commit; `added`: the commit's files.
+    /// Refuses a commit that would leave a path both a file and a folder. `heads`: the
+    /// project's paths now; `deleted`: removed by the commit; `added`: the commit's files.
     private static func checkFilesAndFolders(
-        live: [[UInt8]], deleted: Set<[UInt8]>, added: [String], client: String, project: String
+        heads: [PathBytes: Head], deleted: Set<PathBytes>, added: [FileUpload], client: String, project: String
     ) throws {
-        let slash = UInt8(ascii: "/")
-        var addedPaths = Set<[UInt8]>()
-        for path in added { addedPaths.insert(Array(path.utf8)) }
-        var after = addedPaths
-        for path in live where !deleted.contains(path) { after.insert(path) }
+        let addedPaths = Set(added.lazy.map { PathBytes($0.path) })
+        // The files after the commit, without a set of their own: the added ones, then the
+        // live ones that stay.
+        let staying = heads.lazy.filter { !$0.value.deleted && !deleted.contains($0.key) && !addedPaths.contains($0.key) }.map(\.key)
+        func isFileAfter(_ path: PathBytes) -> Bool {
+            if addedPaths.contains(path) { return true }
+            guard let head = heads[path], !head.deleted else { return false }
+            return !deleted.contains(path)
+        }
         // Every folder of every file after the commit, against the added files, and every
         // folder of every added file against the files after the commit.
-        func folders(of path: [UInt8]) -> [[UInt8]] {
-            path.indices.filter { path[$0] == slash }.map { Array(path[..<$0]) }
-        }
-        for path in after {
-            for folder in folders(of: path) where addedPaths.contains(folder) {
+        for path in [AnySequence(addedPaths), AnySequence(staying)].joined() {
+            for folder in path.folders where addedPaths.contains(folder) {
                 let both = addedPaths.contains(path)
-                let message = "\(quoted(String(decoding: folder, as: UTF8.self))) cannot be a file in \(client)/\(project): "
-                    + "\(quoted(String(decoding: path, as: UTF8.self))) is inside it"
+                let message = "\(quoted(folder.text)) cannot be a file in \(client)/\(project): \(quoted(path.text)) is inside it"
                 throw both ? CatalogError.invalid(message) : CatalogError.conflict(message)
             }
         }
         for path in addedPaths {
-            for folder in folders(of: path) where after.contains(folder) {
+            for folder in path.folders where isFileAfter(folder) {
                 // A folder that is also added was reported above.
-                let message = "\(quoted(String(decoding: path, as: UTF8.self))) cannot be added to \(client)/\(project): "
-                    + "\(quoted(String(decoding: folder, as: UTF8.self))) is a file"
+                let message = "\(quoted(path.text)) cannot be added to \(client)/\(project): \(quoted(folder.text)) is a file"
                 throw CatalogError.conflict(message)
             }
         }
@@ -414,13 +440,55 @@ extension Catalog {
 
     // MARK: Chunks
 
-    /// Every chunk of `manifests` is indexed with the length the manifest gives: `.conflict`
-    /// naming up to 5 missing ids (in order of first use), `.invalid` for a wrong length.
-    private static func requireIndexedChunks(_ db: any SQLDatabase, _ manifests: [Manifest]) async throws {
+    /// Every chunk of the files' manifests is indexed with the length the manifest gives:
+    /// `.conflict` naming up to 5 missing ids (in order of first use), `.invalid` for a
+    /// wrong length.
+    ///
+    /// A commit normally refers to stored chunks only, with their lengths: that is checked
+    /// a batch of ids at a time, so a push of 100,000 files needs no map of all its chunks.
+    /// Anything else goes to ``explainUnindexedChunks(_:_:)``, which names the problem.
+    private static func requireIndexedChunks(_ db: any SQLDatabase, _ files: [FileUpload]) async throws {
+        var batch: [ChunkID: Int] = [:]
+        batch.reserveCapacity(commitBatchSize)
+        for file in files {
+            for chunk in file.manifest.chunks {
+                if let known = batch[chunk.id] {
+                    guard known == chunk.length else { return try await explainUnindexedChunks(db, files) }
+                    continue
+                }
+                batch[chunk.id] = chunk.length
+                if batch.count == commitBatchSize {
+                    guard try await storedWithLengths(db, batch) else { return try await explainUnindexedChunks(db, files) }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        guard try await storedWithLengths(db, batch) else { return try await explainUnindexedChunks(db, files) }
+    }
+
+    /// Whether every chunk of `lengths` is in the index with that length.
+    private static func storedWithLengths(_ db: any SQLDatabase, _ lengths: [ChunkID: Int]) async throws -> Bool {
+        guard !lengths.isEmpty else { return true }
+        let rows = try await db.select().columns("id", "chunk_length").from("chunks")
+            .where("id", .in, SQLGroupExpression(lengths.keys.map { SQLBind(Data($0.bytes)) })).all()
+        guard rows.count == lengths.count else { return false }
+        for row in rows {
+            guard let id = ChunkID(bytes: try row.decode(column: "id", as: Data.self)) else {
+                throw CatalogError.invalid("a chunk id in the index is not 32 bytes")
+            }
+            guard lengths[id] == (try row.decode(column: "chunk_length", as: Int.self)) else { return false }
+        }
+        return true
+    }
+
+    /// The error for a commit whose chunks are not all stored with the lengths it gives, from
+    /// a map of all of them: a chunk given two lengths, else up to 5 missing ids (in order of
+    /// first use), else the first wrong length.
+    private static func explainUnindexedChunks(_ db: any SQLDatabase, _ files: [FileUpload]) async throws {
         var order: [ChunkID] = []
         var lengths: [ChunkID: Int] = [:]
-        for manifest in manifests {
-            for chunk in manifest.chunks {
+        for file in files {
+            for chunk in file.manifest.chunks {
                 if let known = lengths[chunk.id] {
                     guard known == chunk.length else { throw CatalogError.invalid("chunk \(chunk.id) is given two different lengths") }
                 } else {
@@ -429,8 +497,12 @@ extension Catalog {
                 }
             }
         }
-        var stored: [ChunkID: Int] = [:]
+        // Batch by batch in that order, keeping only what the errors need.
+        var missing = 0
+        var shown: [ChunkID] = []
+        var wrongLength: (id: ChunkID, stored: Int)?
         for batch in order.chunked(commitBatchSize) {
+            var stored: [ChunkID: Int] = [:]
             for row in try await db.select().columns("id", "chunk_length").from("chunks")
                 .where("id", .in, SQLGroupExpression(batch.map { SQLBind(Data($0.bytes)) })).all() {
                 guard let id = ChunkID(bytes: try row.decode(column: "id", as: Data.self)) else {
@@ -438,15 +510,22 @@ extension Catalog {
                 }
                 stored[id] = try row.decode(column: "chunk_length", as: Int.self)
             }
+            for id in batch {
+                if let length = stored[id] {
+                    if wrongLength == nil, length != lengths[id] { wrongLength = (id, length) }
+                } else {
+                    missing += 1
+                    if shown.count < 5 { shown.append(id) }
+                }
+            }
         }
-        let missing = order.filter { stored[$0] == nil }
-        if !missing.isEmpty {
-            let shown = missing.prefix(5).map(\.hex).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+        if missing > 0 {
+            let list = shown.map(\.hex).joined(separator: ", ") + (missing > 5 ? ", …" : "")
             throw CatalogError.conflict(
-                "\(missing.count) chunk\(missing.count == 1 ? " is" : "s are") not stored (\(shown)): upload the missing chunks first")
+                "\(missing) chunk\(missing == 1 ? " is" : "s are") not stored (\(list)): upload the missing chunks first")
         }
-        for id in order where stored[id] != lengths[id] {
-            throw CatalogError.invalid("chunk \(id) is \(stored[id] ?? 0) bytes in the store, not \(lengths[id] ?? 0)")
+        if let wrongLength {
+            throw CatalogError.invalid("chunk \(wrongLength.id) is \(wrongLength.stored) bytes in the store, not \(lengths[wrongLength.id] ?? 0)")
         }
     }
 
@@ -502,7 +581,8 @@ extension Catalog {
         var deleted: Bool
         var size: Int64
         var mode: Int
-        var sha256: Data?
+        /// Nil for a tombstone. An id, not `Data`: no allocation per head.
+        var sha256: ChunkID?
 
         init(_ row: any SQLRow) throws {
             path = try row.decode(column: "path", as: String.self)
@@ -510,7 +590,7 @@ extension Catalog {
             deleted = try row.decode(column: "deleted", as: Bool.self)
             size = try row.decode(column: "size", as: Int64.self)
             mode = try row.decode(column: "mode", as: Int.self)
-            sha256 = try row.decode(column: "sha256", as: Data?.self)
+            sha256 = try row.decode(column: "sha256", as: Data?.self).flatMap { ChunkID(bytes: $0) }
         }
     }
 
@@ -550,14 +630,21 @@ extension Catalog {
         return query.orderBy(SQLColumn("path", table: "file_versions"))
     }
 
-    /// Inserts the versions `items` (a tombstone where `file` is nil) in order, their
-    /// changes (consecutive feed numbers) and, for puts, their `file_chunks` rows, in
-    /// multi-row statements: a push of thousands of files is a few dozen statements, not
-    /// thousands. The caller has checked everything.
+    /// A version a commit writes: a tombstone where `file` is nil.
+    private struct NewVersion {
+        var path: String
+        var version: Int
+        var file: FileUpload?
+    }
+
+    /// Inserts one batch of a commit's versions `items` in order, with their changes (the
+    /// next consecutive feed numbers) and, for puts, their `file_chunks` rows and the
+    /// chunks' `last_used`, in multi-row statements: a push of thousands of files is a few
+    /// statements per batch, not thousands. The caller has checked everything.
     private static func insertCommittedVersions(
-        _ db: any SQLDatabase, client: String, project: String, _ items: [(path: String, version: Int, file: FileUpload?)],
+        _ db: any SQLDatabase, client: String, project: String, _ items: [NewVersion],
         hourEntry: Int64?, authorToken: Int64, at now: Int64
-    ) async throws -> [FileVersion] {
+    ) async throws {
         let encoder = changeEncoder()
         let changes = try items.map { item in
             let data = if let file = item.file {
@@ -570,8 +657,7 @@ extension Catalog {
             return NewChange(kind: item.file == nil ? "file.delete" : "file.put", project: project, path: item.path, data: data)
         }
         let sequences = try await appendChanges(db, client: client, changes, at: now)
-        var versions: [FileVersion] = []
-        versions.reserveCapacity(items.count)
+        var puts: [(id: Int64, chunks: [ChunkRef])] = []
         for batch in Array(zip(items, sequences)).chunked(commitBatchSize) {
             let insert = db.insert(into: "file_versions").columns(
                 "client", "project", "path", "version", "deleted", "size", "mode", "mtime_ns", "sha256", "chunks",
@@ -592,17 +678,19 @@ extension Catalog {
             }
             for (item, seq) in batch {
                 guard let id = ids[seq] else { throw CatalogError.database("a new file version has no id") }
-                versions.append(FileVersion(
-                    id: id, client: client, project: project, path: item.path, version: item.version, deleted: item.file == nil,
-                    size: item.file?.size ?? 0, mode: item.file?.mode ?? 0, mtimeNs: item.file?.mtimeNs ?? 0,
-                    manifest: item.file?.manifest, phase: item.file?.phase, hourEntry: hourEntry, authorToken: authorToken,
-                    created: date(now), seq: seq))
+                if let file = item.file { puts.append((id, file.manifest.chunks)) }
             }
         }
-        try await indexFileChunks(db, client: client, versions: versions.compactMap { version in
-            version.manifest.map { (version.id, $0.chunks) }
-        })
-        return versions
+        try await indexFileChunks(db, client: client, versions: puts)
+        // Marked used, as deduplication against them would.
+        var used = Set<ChunkID>()
+        for put in puts {
+            for chunk in put.chunks { used.insert(chunk.id) }
+        }
+        for batch in Array(used).chunked(commitBatchSize) {
+            try await db.update("chunks").set("last_used", to: SQLBind(now))
+                .where("id", .in, SQLGroupExpression(batch.map { SQLBind(Data($0.bytes)) })).run()
+        }
     }
 
     /// The `data` of a committed "file.put": everything a pull needs to fetch the chunks it

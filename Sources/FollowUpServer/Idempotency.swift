@@ -15,11 +15,19 @@ enum Idempotency {
         to request: Request, body: JSONBody<Body>, identity: Identity, catalog: Catalog, status: HTTPResponse.Status = .created,
         perform: @escaping @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Response {
+        try await respond(to: request, requestHash: body.requestHash, identity: identity, catalog: catalog, status: status, perform: perform)
+    }
+
+    /// `requestHash`: what the key is bound to (``JSONBody/requestHash``), for a body read otherwise.
+    static func respond<Result: Encodable & Sendable>(
+        to request: Request, requestHash: [UInt8], identity: Identity, catalog: Catalog, status: HTTPResponse.Status = .created,
+        perform: @escaping @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Response {
         guard let key = request.headers[header] else {
             throw APIError(.badRequest, "idempotency_key_required", "send an \(IdempotencyHeader.name) header (any unique string) with every change, and the same one when you retry")
         }
         let (stored, replayed) = try await catalog.idempotent(
-            scope: identity.idempotencyScope, key: key, requestHash: body.requestHash
+            scope: identity.idempotencyScope, key: key, requestHash: requestHash
         ) { db in
             StoredResponse(status: status.code, body: try jsonBytes(try await perform(db)))
         }

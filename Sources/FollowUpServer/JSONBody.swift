@@ -47,7 +47,18 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
 
     /// The deepest nesting of objects and arrays, ignoring brackets inside strings.
     static func depth(of bytes: some Sequence<UInt8>) -> Int {
-        var depth = 0, deepest = 0, inString = false, escaped = false
+        var depth = JSONDepth()
+        depth.scan(bytes)
+        return depth.deepest
+    }
+}
+
+/// The nesting of a JSON text read piece by piece (see ``JSONBody/depth(of:)``).
+struct JSONDepth {
+    private(set) var deepest = 0
+    private var depth = 0, inString = false, escaped = false
+
+    mutating func scan(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
             if inString {
                 if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
@@ -60,6 +71,5 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
             default: break
             }
         }
-        return deepest
     }
 }

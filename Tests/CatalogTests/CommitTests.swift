@@ -43,10 +43,31 @@ private struct CommitFixture {
     func commit(
         _ client: String = "acme", _ project: String = "social", files: [FileUpload] = [], deletions: [String] = [],
         hours: HourLog? = nil, thresholds: [Percent] = [], at time: Date = Date(timeIntervalSince1970: 1_790_000_000)
-    ) async throws -> CommitResult {
-        try await catalog.commit(
+    ) async throws -> Committed {
+        let result = try await catalog.commit(
             client: client, project: project,
             CommitRequest(files: files, deletions: deletions, hours: hours, alertThresholds: thresholds, authorToken: 7), at: time)
+        // Each path's latest version as of the commit's feed position is the one it wrote.
+        var latest: [[UInt8]: FileVersion] = [:]
+        for version in try await catalog.latestVersions(client: client, project: project, at: result.feedSequence, after: nil, limit: 100_000) {
+            latest[Array(version.path.utf8)] = version
+        }
+        func read(_ paths: [String]) throws -> [FileVersion] { try paths.map { try #require(latest[Array($0.utf8)]) } }
+        let committed = Committed(result: result, versions: try read(result.written), tombstones: try read(result.deleted))
+        // Tombstones, then the new versions, hold the last feed numbers of the commit.
+        let seqs = (committed.tombstones + committed.versions).map(\.seq)
+        if !seqs.isEmpty { #expect(seqs == Array((result.feedSequence - Int64(seqs.count) + 1)...result.feedSequence)) }
+        return committed
+    }
+
+    /// A commit's result and the versions it wrote, read back from the catalog in its order.
+    struct Committed {
+        var result: CommitResult
+        var versions: [FileVersion]
+        var tombstones: [FileVersion]
+        var unchanged: [String] { result.unchanged }
+        var hourEntry: Int64? { result.hourEntry }
+        var feedSequence: Int64 { result.feedSequence }
     }
 
     func events(_ client: String = "acme", after cursor: Int64) async throws -> [ChangeRecord] {
@@ -463,6 +484,59 @@ struct CommitTests {
         }
     }
 
+    @Test("a commit of several batches: tombstones then puts in request order, consecutive feed numbers, every chunk indexed and marked used")
+    func severalBatches() async throws {
+        try await CommitFixture.run { fixture in
+            let catalog = fixture.catalog
+            // 450 files, then a commit of 300 deletions, 10 unchanged, 140 changed and 400 new
+            // files interleaved: 840 versions, three batches of at most 400.
+            let old = (0..<450).map { String(format: "old/f%03d.txt", $0) }
+            let fresh = (0..<400).map { String(format: "new/%03d/n.bin", $0) }
+            try await fixture.index(["a", "b", "unused"] + fresh.map { "chunk \($0)" })
+            let first = try await fixture.commit(files: old.map { fixture.upload($0, fixture.manifest($0, ["a"])) })
+            #expect(first.versions.count == 450)
+
+            var files: [FileUpload] = []
+            for index in 300..<450 {
+                let content = index < 310 ? old[index] : "changed \(index)"
+                files.append(fixture.upload(old[index], fixture.manifest(content, index < 310 ? ["a"] : ["b", "a"]), mtimeNs: Int64(index)))
+                files.append(contentsOf: fresh[(index - 300) * 400 / 150..<(index - 299) * 400 / 150].map {
+                    fixture.upload($0, fixture.manifest($0, ["chunk \($0)", "a"]), mode: 0o600, phase: "Content")
+                })
+            }
+            #expect(files.count == 550)
+            let time = Date(timeIntervalSince1970: 1_790_001_234)
+            let result = try await fixture.commit(files: files, deletions: Array(old[0..<300].reversed()), at: time)
+
+            let puts = files.filter { !old[300..<310].contains($0.path) }
+            #expect(result.result.written == puts.map(\.path))
+            #expect(result.result.deleted == Array(old[0..<300].reversed()))
+            #expect(result.unchanged == Array(old[300..<310]))
+            #expect(result.feedSequence == first.feedSequence + 840)
+            #expect(result.tombstones.allSatisfy { $0.deleted && $0.version == 2 && $0.manifest == nil })
+            #expect(result.versions.map(\.version) == puts.map { $0.path.hasPrefix("old/") ? 2 : 1 })
+            #expect(result.versions.map(\.manifest) == puts.map(\.manifest))
+            #expect(result.versions.allSatisfy { $0.created == time && $0.authorToken == 7 })
+            // Ids follow the feed, as one multi-row insert after another writes them.
+            let written = result.tombstones + result.versions
+            #expect(written.map(\.id) == written.map(\.id).sorted() && Set(written.map(\.id)).count == 840)
+
+            let events = try await fixture.events(after: first.feedSequence)
+            #expect(events.map(\.seq) == Array(first.feedSequence + 1...first.feedSequence + 840))
+            #expect(events.map(\.kind) == Array(repeating: "file.delete", count: 300) + Array(repeating: "file.put", count: 540))
+            #expect(events.map(\.path) == result.result.deleted + result.result.written)
+            #expect(events[0].data == #"{"version":2}"#)
+            let last = try #require(puts.last)
+            #expect(events[839].data == #"{"chunks":[["\#(id("chunk \(last.path)").hex)",10],["\#(id("a").hex)",10]],"mode":384,"#
+                + #""mtime_ns":1700000000000000000,"sha256":"\#(id(last.path).hex)","size":20,"version":1}"#)
+
+            #expect(try await catalog.chunksVisible(to: "acme", among: (["a", "b", "unused"] + fresh.map { "chunk \($0)" }).map(id))
+                == Set((["a", "b"] + fresh.map { "chunk \($0)" }).map(id)))
+            let used = try await catalog.entries().filter { $0.lastUsed == time }.map(\.id)
+            #expect(Set(used) == Set((["a", "b"] + fresh.map { "chunk \($0)" }).map(id)))
+        }
+    }
+
     @Test("the static commit runs inside idempotent: a retry replays and writes nothing")
     func insideIdempotent() async throws {
         try await CommitFixture.run { fixture in
@@ -472,7 +546,7 @@ struct CommitTests {
             for attempt in 0..<2 {
                 let (response, replayed) = try await catalog.idempotent(scope: "commit acme/social", key: "k1", requestHash: [1]) { db in
                     let result = try await Catalog.commit(db, client: "acme", project: "social", request)
-                    return StoredResponse(status: 201, body: Array("\(result.versions.count) \(result.feedSequence)".utf8))
+                    return StoredResponse(status: 201, body: Array("\(result.written.count) \(result.feedSequence)".utf8))
                 }
                 #expect(replayed == (attempt == 1))
                 #expect(String(decoding: response.body, as: UTF8.self) == "1 \(try await catalog.latestChangeSequence(client: "acme"))")

@@ -2,6 +2,7 @@ import Catalog
 import ContentStore
 import Hummingbird
 import Ledger
+import Synchronization
 import SyncProtocol
 
 /// `POST /v1/clients/{c}/projects/{p}/commits` (staff): the files of a push,
@@ -69,27 +70,42 @@ struct CommitController {
         let client = try context.accessibleClient()
         try identity.require(.admin, .staff)
         let project = try context.parameters.require("project")
-        let body = try await JSONBody<CommitRequestBody>(request, context: context, limit: Self.limit)
-        let input = body.value
-        let files = input.files.map { file in
-            FileUpload(
-                path: file.path, size: file.size, mode: file.mode, mtimeNs: file.mtimeNs,
-                manifest: Manifest(
-                    size: file.size, fileHash: ChunkID(bytes: file.sha256.bytes)!,
-                    chunks: file.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) }),
-                phase: file.phase)
+        let (handoff, size, requestHash) = try await decode(request, identity: identity)
+        defer { MemoryRelease.afterRequest(ofSize: size) }
+        return try await Idempotency.respond(to: request, requestHash: requestHash, identity: identity, catalog: catalog) { db in
+            // The transaction runs this once (it does not retry).
+            guard let commit = handoff.take() else { throw APIError.internal }
+            let result = try await Catalog.commit(db, client: client, project: project, commit)
+            return CommitResponse(
+                written: result.written, deleted: result.deleted, unchanged: result.unchanged,
+                hourEntry: result.hourEntry, cursor: result.feedSequence)
         }
-        let hours = input.hours.map {
+    }
+
+    /// The body, decoded as it arrives straight into the catalog's request (one copy of the
+    /// push), and handed over so that only the transaction holds it.
+    private func decode(_ request: Request, identity: Identity) async throws -> (Handoff, size: Int, requestHash: [UInt8]) {
+        let body = try await CommitBody(request, limit: Self.limit)
+        let hours = body.hours.map {
             HourLog(minutes: Minutes($0.minutes), service: $0.service, phase: $0.phase, note: $0.note ?? "", staff: identity.token.name)
         }
         let commit = CommitRequest(
-            files: files, deletions: input.deletions, hours: hours, alertThresholds: policy.alertThresholds, authorToken: identity.token.id)
-        defer { MemoryRelease.afterRequest(ofSize: body.size) }
-        return try await Idempotency.respond(to: request, body: body, identity: identity, catalog: catalog) { db in
-            let result = try await Catalog.commit(db, client: client, project: project, commit)
-            return CommitResponse(
-                written: result.versions.map(\.path), deleted: result.tombstones.map(\.path), unchanged: result.unchanged,
-                hourEntry: result.hourEntry, cursor: result.feedSequence)
+            files: body.files, deletions: body.deletions, hours: hours, alertThresholds: policy.alertThresholds, authorToken: identity.token.id)
+        return (Handoff(commit), body.size, body.requestHash)
+    }
+
+    /// A commit's request, taken once by its transaction: a closure holding it would keep the
+    /// push's files alive while the response is encoded and stored, the next biggest step.
+    private final class Handoff: Sendable {
+        private let request: Mutex<CommitRequest?>
+
+        init(_ request: CommitRequest) { self.request = Mutex(request) }
+
+        func take() -> CommitRequest? {
+            request.withLock { request in
+                defer { request = nil }
+                return request
+            }
         }
     }
 }
