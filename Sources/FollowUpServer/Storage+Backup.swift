@@ -123,7 +123,6 @@ extension Storage {
     }
 
     private static func restoreEntries(from path: String, configuration: FollowUpConfiguration, logger: Logger) async throws -> BackupSummary {
-        let root = configuration.storagePath
         var reader = try TarReader(path: path)
         guard let first = try reader.next(), first.path.string == BackupHeader.fileName, first.kind == .regularFile,
               first.size < 1 << 20
