@@ -55,7 +55,10 @@ struct PullPlan: Sendable {
     /// leaving the plan without them: the pull works from this one copy.
     mutating func sortedChanges() -> [Entry] {
         positions = [:]
-        var sorted = entries
+        // Moved into an array of the exact size: the grown one has up to half again as much room.
+        var sorted: [Entry] = []
+        sorted.reserveCapacity(entries.count)
+        sorted.append(contentsOf: entries)
         entries = []
         sorted.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return sorted
