@@ -88,10 +88,13 @@ final class FileMaterializer {
     }
 
     /// A content written to its `.part` file, waiting for its whole-file check.
+    /// Its paths are put together when used: a batch holds tens of thousands of these.
     struct Written: Sendable {
         var sha256: ChunkID
-        var part: String
-        var final: String
+        var directory: String
+
+        var final: String { FileMaterializer.path(for: sha256, in: directory) }
+        var part: String { final + ".part" }
     }
 
     /// Writes one step's content and checks it: false if it does not hash to the job's
@@ -157,7 +160,7 @@ final class FileMaterializer {
             try FileIO.unlink(part)
             return nil
         }
-        return Written(sha256: job.sha256, part: part, final: final)
+        return Written(sha256: job.sha256, directory: job.directory)
     }
 
     /// Whether a written content hashes to its SHA-256 (read back from the page cache).
@@ -170,7 +173,8 @@ final class FileMaterializer {
     func settle(_ written: Written, ok: Bool) throws {
         let source = sources.removeValue(forKey: written.sha256)
         if ok {
-            try FileIO.rename(written.part, written.final)
+            let final = written.final
+            try FileIO.rename(final + ".part", final)
             source?.settled()
         } else {
             source?.drop()
