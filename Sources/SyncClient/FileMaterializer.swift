@@ -7,7 +7,7 @@ import Glibc
 /// anything goes into place: `.followup-<sha>` in the folder of the first path that
 /// needs it (so installing is a rename within a folder, and new files are spread over
 /// the file system as their folders are), or in `.followup/partial/` when that folder
-/// cannot be made yet.
+/// cannot be made yet. Each ``Job`` names its folder.
 ///
 /// Each content is assembled in `.followup-<sha>.part` from local chunks where they
 /// exist and from the remote stream otherwise, hashed as it is written, and renamed
@@ -19,6 +19,10 @@ final class FileMaterializer {
         var sha256: ChunkID
         var size: Int64
         var chunks: [ChunkRef]
+        /// Where it is assembled (see ``path(for:in:)``).
+        var directory: String
+
+        var path: String { FileMaterializer.path(for: sha256, in: directory) }
     }
 
     /// What a job still needs, decided before any request is made.
@@ -32,38 +36,27 @@ final class FileMaterializer {
 
     static let prefix = ".followup-"
 
-    let directory: String
-    /// Where each content is assembled, when not in `directory`.
-    var placements: [ChunkID: String] = [:]
     let index: LocalChunkIndex
     private let reader = ChunkSourceReader()
-    /// One source per content, so index entries follow its rename from `.part`.
+    /// The source of each content being written, so index entries follow its rename
+    /// from `.part`; only until it is settled (the index keeps what it offers).
     private var sources: [ChunkID: ChunkSourceFile] = [:]
     /// Bytes copied from local files (including a resumed prefix).
     private(set) var reusedBytes: Int64 = 0
 
-    init(directory: String, index: LocalChunkIndex) throws {
-        self.directory = directory
+    init(index: LocalChunkIndex) {
         self.index = index
-        try FileIO.makeDirectories(directory)
     }
 
-    func path(for sha: ChunkID) -> String { (placements[sha] ?? directory) + "/" + Self.prefix + sha.hex }
-
-    /// Removes what assembling `sha` may have left (after installing, nothing should be).
-    func discard(_ sha: ChunkID) {
-        let path = path(for: sha)
-        try? FileIO.unlink(path)
-        try? FileIO.unlink(path + ".part")
-    }
+    static func path(for sha: ChunkID, in directory: String) -> String { directory + "/" + prefix + sha.hex }
 
     /// Whether the content is complete: right size and hash (a crash may have kept the
     /// name of a file whose data never reached the disk, so the hash is checked).
     func isComplete(_ job: Job) -> Bool {
-        guard let status = try? FileIO.linkStatus(path(for: job.sha256)), status.st_mode & S_IFMT == S_IFREG,
-              Int64(status.st_size) == job.size
+        let path = job.path
+        guard let status = try? FileIO.linkStatus(path), status.st_mode & S_IFMT == S_IFREG, Int64(status.st_size) == job.size
         else { return false }
-        return (try? SHA256.hash(fileAt: path(for: job.sha256))) == job.sha256
+        return (try? SHA256.hash(fileAt: path)) == job.sha256
     }
 
     /// The steps for `jobs`, in order, and the remote chunks they need, each once, in
@@ -74,7 +67,7 @@ final class FileMaterializer {
         var willHave = Set<ChunkID>()
         for job in jobs {
             if useLocal && isComplete(job) {
-                index.add(job.chunks, in: source(for: job.sha256, path: path(for: job.sha256)))
+                index.add(job.chunks, in: ChunkSourceFile(assembling: job.sha256, in: job.directory, part: false))
                 reusedBytes += job.size
                 continue
             }
@@ -95,9 +88,13 @@ final class FileMaterializer {
     }
 
     /// A content written to its `.part` file, waiting for its whole-file check.
+    /// Its paths are put together when used: a batch holds tens of thousands of these.
     struct Written: Sendable {
         var sha256: ChunkID
-        var part: String
+        var directory: String
+
+        var final: String { FileMaterializer.path(for: sha256, in: directory) }
+        var part: String { final + ".part" }
     }
 
     /// Writes one step's content and checks it: false if it does not hash to the job's
@@ -114,11 +111,12 @@ final class FileMaterializer {
     /// source vanished: nothing is left behind and the content is fetched whole later.
     func write(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Written? {
         let job = step.job
-        let part = path(for: job.sha256) + ".part"
+        let final = job.path
+        let part = final + ".part"
         let fd = try FileIO.open(part, O_RDWR | O_CREAT, 0o600)
         var closed = false
         defer { if !closed { FileIO.close(fd) } }
-        let source = source(for: job.sha256, path: part)
+        let source = source(for: job)
         // The verified prefix of an interrupted pull stays; the planner offered its chunks.
         var offset = job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) }
         reusedBytes += offset
@@ -157,11 +155,12 @@ final class FileMaterializer {
         FileIO.close(fd)
         closed = true
         guard good else {
-            source.path = nil
+            source.drop()
+            sources[job.sha256] = nil
             try FileIO.unlink(part)
             return nil
         }
-        return Written(sha256: job.sha256, part: part)
+        return Written(sha256: job.sha256, directory: job.directory)
     }
 
     /// Whether a written content hashes to its SHA-256 (read back from the page cache).
@@ -172,35 +171,32 @@ final class FileMaterializer {
     /// After its check, a content goes under its final name, or away (and with it the
     /// chunks it offered).
     func settle(_ written: Written, ok: Bool) throws {
-        let source = sources[written.sha256]
+        let source = sources.removeValue(forKey: written.sha256)
         if ok {
-            let final = path(for: written.sha256)
-            try FileIO.rename(written.part, final)
-            source?.path = final
+            let final = written.final
+            try FileIO.rename(final + ".part", final)
+            source?.settled()
         } else {
-            source?.path = nil
+            source?.drop()
             try FileIO.unlink(written.part)
         }
     }
 
-    private func source(for sha: ChunkID, path: String) -> ChunkSourceFile {
-        if let source = sources[sha] {
-            source.path = path
-            return source
-        }
-        let source = ChunkSourceFile(path: path)
-        sources[sha] = source
+    private func source(for job: Job) -> ChunkSourceFile {
+        if let source = sources[job.sha256] { return source }
+        let source = ChunkSourceFile(assembling: job.sha256, in: job.directory)
+        sources[job.sha256] = source
         return source
     }
 
     /// How many leading chunks of the `.part` file are intact; those are offered as sources.
     private func resumablePrefix(_ job: Job) -> Int {
-        let part = path(for: job.sha256) + ".part"
+        let part = job.path + ".part"
         guard let status = try? FileIO.linkStatus(part), status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,
               let fd = try? FileIO.open(part, O_RDONLY)
         else { return 0 }
         defer { FileIO.close(fd) }
-        let source = source(for: job.sha256, path: part)
+        let source = source(for: job)
         var offset: Int64 = 0
         var count = 0
         for chunk in job.chunks {

@@ -6,11 +6,49 @@ import Glibc
 /// A file a pull can copy chunks from: a synced file that is still as the last pull
 /// left it, or a file this pull has written. A class, so a file renamed into place
 /// keeps its entries (the path moves with it) and a file found bad drops them all.
+///
+/// The path is kept in parts shared with other strings (the folder, a synced path,
+/// a content's folder and hash) and put together only to open the file: a pull of
+/// 100,000 files holds as many sources.
 final class ChunkSourceFile {
-    /// Nil once the file is gone or known bad: its chunks are no longer offered.
-    var path: String?
+    private enum Place {
+        case file(folder: String, relative: String)
+        /// `<directory>/.followup-<sha>`, with `.part` while it is being written.
+        case assembled(directory: String, sha: ChunkID, part: Bool)
+        /// Gone or known bad: its chunks are no longer offered.
+        case gone
+    }
 
-    init(path: String) { self.path = path }
+    private var place: Place
+
+    /// `<folder>/<relative>`.
+    init(folder: String, relative: String) { place = .file(folder: folder, relative: relative) }
+
+    /// A content ``FileMaterializer`` assembles in `directory`, in its `.part` file for now.
+    init(assembling sha: ChunkID, in directory: String, part: Bool = true) {
+        place = .assembled(directory: directory, sha: sha, part: part)
+    }
+
+    var isGone: Bool {
+        if case .gone = place { return true }
+        return false
+    }
+
+    /// Nil once the file is gone or known bad.
+    var path: String? {
+        switch place {
+        case let .file(folder, relative): folder + "/" + relative
+        case let .assembled(directory, sha, part): FileMaterializer.path(for: sha, in: directory) + (part ? ".part" : "")
+        case .gone: nil
+        }
+    }
+
+    /// The assembled content was renamed from its `.part` file to its final name.
+    func settled() {
+        if case let .assembled(directory, sha, _) = place { place = .assembled(directory: directory, sha: sha, part: false) }
+    }
+
+    func drop() { place = .gone }
 }
 
 /// Where each chunk can be found locally, so only what no local file holds is fetched:
@@ -24,6 +62,13 @@ final class LocalChunkIndex {
     }
 
     private var locations: [ChunkID: Location] = [:]
+    /// The only chunks worth a place, when known: offering every chunk of every file
+    /// a large pull writes or holds would cost tens of MB for no copy at all.
+    var wanted: SortedChunkIDs?
+
+    init(offering wanted: SortedChunkIDs? = nil) {
+        self.wanted = wanted
+    }
 
     var count: Int { locations.count }
 
@@ -40,19 +85,60 @@ final class LocalChunkIndex {
     }
 
     func add(_ chunk: ChunkRef, in file: ChunkSourceFile, at offset: Int64) {
-        if locations[chunk.id] == nil { locations[chunk.id] = Location(file: file, offset: offset, length: chunk.length) }
+        if wanted?.contains(chunk.id) ?? true, locations[chunk.id] == nil { locations[chunk.id] = Location(file: file, offset: offset, length: chunk.length) }
     }
 
     func location(of id: ChunkID) -> Location? {
-        guard let location = locations[id], location.file.path != nil else { return nil }
+        guard let location = locations[id], !location.file.isGone else { return nil }
         return location
+    }
+}
+
+/// A set of chunk ids as one sorted array: 32 bytes an id, where a `Set` takes about
+/// twice that and grows by doubling.
+struct SortedChunkIDs {
+    private var ids: [ChunkID]
+
+    /// `ids` in any order, repeats allowed.
+    init(_ ids: [ChunkID]) {
+        self.ids = ids
+        self.ids.sort()
+        var kept = 0
+        for id in self.ids where kept == 0 || self.ids[kept - 1] != id {
+            self.ids[kept] = id
+            kept += 1
+        }
+        self.ids.removeLast(self.ids.count - kept)
+    }
+
+    /// The ids that occur more than once in `sorted`, which must be sorted.
+    init(repeatedIn sorted: [ChunkID]) {
+        ids = []
+        var index = 1
+        while index < sorted.count {
+            if sorted[index] == sorted[index - 1], ids.last != sorted[index] { ids.append(sorted[index]) }
+            index += 1
+        }
+    }
+
+    var count: Int { ids.count }
+
+    func contains(_ id: ChunkID) -> Bool {
+        var low = 0
+        var high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ids[low] == id
     }
 }
 
 /// Reads chunks out of local files, keeping the last few open: consecutive chunks
 /// mostly come from the same file.
 final class ChunkSourceReader {
-    private var open: [(file: ObjectIdentifier, fd: Int32)] = []
+    /// Held strongly: an identifier of a freed source could name a new one.
+    private var open: [(file: ChunkSourceFile, fd: Int32, path: String)] = []
     private static let keepOpen = 8
 
     deinit {
@@ -62,7 +148,7 @@ final class ChunkSourceReader {
     /// The chunk's bytes, or nil when the file is gone or too short (the caller then
     /// treats the file being written as failed and fetches it whole later).
     func read(_ location: LocalChunkIndex.Location) -> [UInt8]? {
-        guard let path = location.file.path, let fd = descriptor(for: location.file, path: path) else { return nil }
+        guard !location.file.isGone, let (fd, path) = descriptor(for: location.file) else { return nil }
         var bytes = [UInt8](repeating: 0, count: location.length)
         do {
             try bytes.withUnsafeMutableBytes { try FileIO.pread(fd, into: $0, at: location.offset, path: path) }
@@ -72,12 +158,11 @@ final class ChunkSourceReader {
         return bytes
     }
 
-    private func descriptor(for file: ChunkSourceFile, path: String) -> Int32? {
-        let key = ObjectIdentifier(file)
-        if let entry = open.first(where: { $0.file == key }) { return entry.fd }
-        guard let fd = try? FileIO.open(path, O_RDONLY) else { return nil }
+    private func descriptor(for file: ChunkSourceFile) -> (Int32, String)? {
+        if let entry = open.first(where: { $0.file === file }) { return (entry.fd, entry.path) }
+        guard let path = file.path, let fd = try? FileIO.open(path, O_RDONLY) else { return nil }
         if open.count == Self.keepOpen { FileIO.close(open.removeFirst().fd) }
-        open.append((key, fd))
-        return fd
+        open.append((file, fd, path))
+        return (fd, path)
     }
 }

@@ -25,13 +25,52 @@ struct PullPlan: Sendable {
         case delete
     }
 
-    /// By path relative to the folder: `<project>/<path in project>`.
-    var changes: [String: Change] = [:]
+    /// One path's last word.
+    struct Entry: Sendable {
+        /// Relative to the folder: `<project>/<path in project>`.
+        var path: String
+        var change: Change
+    }
+
+    /// One per path, in the order the feed first named them (``sortedChanges()`` sorts).
+    /// An array beside a path-to-position map: a 100,000-path dictionary of versions
+    /// grown by doubling peaked at twice the size of these entries.
+    private(set) var entries: [Entry] = []
+    private var positions: [String: Int] = [:]
     var ledger: [LedgerEntryInfo] = []
     var cursor: Int64
 
     init(cursor: Int64) {
         self.cursor = cursor
+    }
+
+    var hasChanges: Bool { !entries.isEmpty }
+
+    /// The last word on `path`, if the feed said anything about it.
+    func change(for path: String) -> Change? {
+        positions[path].map { entries[$0].change }
+    }
+
+    /// The changes sorted by the bytes of their paths (a folder before what is in it),
+    /// leaving the plan without them: the pull works from this one copy.
+    mutating func sortedChanges() -> [Entry] {
+        positions = [:]
+        // Moved into an array of the exact size: the grown one has up to half again as much room.
+        var sorted: [Entry] = []
+        sorted.reserveCapacity(entries.count)
+        sorted.append(contentsOf: entries)
+        entries = []
+        sorted.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        return sorted
+    }
+
+    private mutating func record(_ path: String, _ change: Change) {
+        if let position = positions[path] {
+            entries[position].change = change
+        } else {
+            positions[path] = entries.count
+            entries.append(Entry(path: path, change: change))
+        }
     }
 
     mutating func apply(_ event: ChangeEvent) throws {
@@ -47,16 +86,16 @@ struct PullPlan: Sendable {
             }
             let local = try Self.localPath(project: project, path: path)
             guard event.kind == .filePut else {
-                changes[local] = .delete
+                record(local, .delete)
                 return
             }
             guard let data = event.file, data.isConsistent else {
                 throw RemoteError.badResponse("change \(event.seq) carries a malformed file version")
             }
-            changes[local] = .put(RemoteVersion(
+            record(local, .put(RemoteVersion(
                 size: data.size, mode: data.mode, mtimeNs: data.mtimeNs, sha256: ChunkID(bytes: data.sha256.bytes)!,
                 chunks: data.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) },
-                time: event.time))
+                time: event.time)))
         case .ledgerEntry:
             guard let entry = event.ledger else {
                 throw RemoteError.badResponse("change \(event.seq) carries a malformed ledger entry")

@@ -11,9 +11,11 @@ import Glibc
 ///
 /// 1. Read the change feed from the folder's cursor to its end, keeping the last word
 ///    on each path (``PullPlan``). Nothing to do: that one request is the whole pull.
-/// 2. Assemble every new content in `.followup/partial/` (``FileMaterializer``): chunks
-///    any unchanged local file holds are copied, the rest fetched in a few streamed
-///    requests; each content is hash-checked, then everything is made durable at once.
+/// 2. Assemble every new content beside its file (``FileMaterializer``), a batch at a
+///    time so a large pull's bookkeeping stays small: chunks any unchanged local file
+///    holds are copied, the rest fetched in a few streamed requests; each content is
+///    hash-checked, then everything is made durable at once. Nothing goes into place
+///    before every content is assembled, so every local file can still lend its chunks.
 /// 3. Deletions, then installs: a file goes into place by rename, with the server's
 ///    mode and mtime. A file the user changed is never overwritten or deleted: the
 ///    server's version goes beside it (``ConflictName``) and the conflict is reported.
@@ -24,6 +26,8 @@ public struct Puller: Sendable {
     /// Ask the server to deflate compressible chunks (pays on a real network, not on loopback).
     public let compression: Bool
     let logger: Logger
+    /// How much is assembled at a time.
+    var batchLimit = PullBatchLimit.standard
 
     public init(api: APIClient, compression: Bool, logger: Logger) {
         self.api = api
@@ -58,14 +62,17 @@ public struct Puller: Sendable {
 
         var summary = PullSummary(client: client, cursor: plan.cursor)
         let csvExists = FileIO.exists(folder + "/" + LedgerFolderFiles.csvName)
-        if plan.changes.isEmpty && plan.ledger.isEmpty && plan.cursor == position.cursor && position.client == client && csvExists {
+        if !plan.hasChanges && plan.ledger.isEmpty && plan.cursor == position.cursor && position.client == client && csvExists {
             return summary
         }
 
         var state = try SyncState.load(from: folder)
         state.client = client
-        if !plan.changes.isEmpty {
-            var run = PullRun(folder: folder, api: api, compression: compression, plan: plan, state: state, logger: logger, progress: progress)
+        if plan.hasChanges {
+            var run = PullRun(
+                folder: folder, api: api, compression: compression, changes: plan.sortedChanges(), state: state,
+                batchLimit: batchLimit, logger: logger, progress: progress)
+            state = SyncState()     // one copy of the table, the run's
             try await run.apply(into: &summary)
             state = run.state
         }
@@ -94,13 +101,26 @@ public struct Puller: Sendable {
     }
 }
 
+/// How many contents, and how many bytes of them, a pull assembles at a time.
+struct PullBatchLimit: Sendable {
+    var contents: Int
+    var bytes: Int64
+
+    /// One request window of the chunk stream: each batch opens its own request, and the
+    /// server's check of every request's ids costs about a second (batches of 4,096
+    /// small files made a 100,000-file pull 2.5 times slower).
+    static let standard = PullBatchLimit(contents: RemoteChunkStream.windowIDs, bytes: Int64(RemoteChunkStream.windowBytes))
+}
+
 /// One pull's file work, with the state it updates as files land.
 private struct PullRun {
     let folder: String
     let api: APIClient
     let compression: Bool
-    let plan: PullPlan
+    /// Sorted by path; entries are referred to by their index.
+    let changes: [PullPlan.Entry]
     var state: SyncState
+    let batchLimit: PullBatchLimit
     let logger: Logger
     let progress: (@Sendable (PullProgress) -> Void)?
 
@@ -111,75 +131,82 @@ private struct PullRun {
     private var knownFolders = Set<String>()
     private var lastSave = ContinuousClock.now
 
+    /// Where a content was assembled.
+    enum Placement: UInt8 {
+        case none
+        /// Beside the first path that has it.
+        case beside
+        case partialFolder
+    }
+
+    // Per entry, a few bytes each instead of dictionaries keyed by hash or path: an
+    // entry's content is known by the first entry that has it (its owner).
+    /// The owner of each file put's content, -1 for folders and deletions.
+    private var owner: [Int32] = []
+    /// Per owner: the paths left to install with its content.
+    private var usesLeft: [Int32] = []
+    /// Per owner: where its content is assembled.
+    private var placement: [Placement] = []
+    /// Progress of the assembly, over all batches.
+    private var contentsDone = 0
+    private var bytesDone: Int64 = 0
+
     init(
-        folder: String, api: APIClient, compression: Bool, plan: PullPlan, state: SyncState, logger: Logger,
-        progress: (@Sendable (PullProgress) -> Void)?
+        folder: String, api: APIClient, compression: Bool, changes: [PullPlan.Entry], state: SyncState,
+        batchLimit: PullBatchLimit, logger: Logger, progress: (@Sendable (PullProgress) -> Void)?
     ) {
         self.folder = folder
         self.api = api
         self.compression = compression
-        self.plan = plan
+        self.changes = changes
         self.state = state
+        self.batchLimit = batchLimit
         self.logger = logger
         self.progress = progress
     }
 
     mutating func apply(into summary: inout PullSummary) async throws {
-        let paths = plan.changes.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        var puts: [(path: String, version: RemoteVersion)] = []
-        var deletions: [String] = []
-        for path in paths {
-            switch plan.changes[path]! {
-            case let .put(version): puts.append((path, version))
-            case .delete: deletions.append(path)
-            }
-        }
-
+        findOwners()
         // 2. Assemble every content that is not already in place.
-        var jobs: [FileMaterializer.Job] = []
-        var queued = Set<ChunkID>()
-        for (path, version) in puts where !version.isDirectory && !isInPlace(path, version) {
-            if queued.insert(version.sha256).inserted {
-                jobs.append(.init(sha256: version.sha256, size: version.size, chunks: version.chunks))
-            }
+        var pending: [Int32] = []
+        var bytesTotal: Int64 = 0
+        for (number, entry) in changes.enumerated() {
+            guard case let .put(version) = entry.change, !version.isDirectory else { continue }
+            let first = Int(owner[number])
+            guard placement[first] == .none, !isInPlace(entry.path, version) else { continue }
+            placement[first] = .partialFolder     // queued; placed when its batch starts
+            pending.append(Int32(number))
+            bytesTotal += version.size
         }
         var timer = PhaseTimer(logger: logger, message: "pull phase done")
-        // Only a pull that assembles something needs to know what the folder holds.
-        let materializer = try FileMaterializer(directory: partialDirectory, index: jobs.isEmpty ? LocalChunkIndex() : localChunks())
-        // Each content next to the first path that needs it (the folder is made now; a
-        // file in the way, gone after the deletions, sends it to .followup/partial).
-        var firstPath: [ChunkID: String] = [:]
-        for (path, version) in puts where !version.isDirectory && firstPath[version.sha256] == nil {
-            firstPath[version.sha256] = path
-        }
-        for job in jobs {
-            guard let path = firstPath[job.sha256], (try? ensureParents(of: path)) != nil else { continue }
-            materializer.placements[job.sha256] = FileIO.parent(of: folder + "/" + path)
-        }
-        try rememberPartials(jobs.map { materializer.path(for: $0.sha256) })
-        if !jobs.isEmpty {
-            let (fetched, wire) = try await assemble(jobs, with: materializer, filesTotal: puts.count + deletions.count)
-            summary.fetchedBytes = fetched
-            summary.transferredBytes = wire
-            summary.reusedBytes = materializer.reusedBytes
+        if !pending.isEmpty {
+            let totals = try await assemble(pending, bytesTotal: bytesTotal)
+            summary.fetchedBytes = totals.fetched
+            summary.transferredBytes = totals.wire
+            summary.reusedBytes = totals.reused
             timer.finished("assemble")
             try FileIO.syncFileSystem(folder)
             timer.finished("sync")
         }
+        pending = []
 
         // 3. Deletions first (a file may become a folder), then installs.
+        var puts = 0
+        for entry in changes { if case .put = entry.change { puts += 1 } }
+        // Grown once, not by doubling while both copies live.
+        state.files.reserveCapacity(state.files.count + puts)
         var filesDone = 0
-        for path in deletions.reversed() {
-            try delete(path, into: &summary)
+        for number in changes.indices.reversed() {
+            guard case .delete = changes[number].change else { continue }
+            try delete(changes[number].path, into: &summary)
             filesDone += 1
-            try checkpoint(filesDone: filesDone, filesTotal: paths.count)
+            try checkpoint(filesDone: filesDone, filesTotal: changes.count)
         }
-        var usesLeft: [ChunkID: Int] = [:]
-        for (_, version) in puts where !version.isDirectory { usesLeft[version.sha256, default: 0] += 1 }
-        for (path, version) in puts {
-            try put(path, version, source: materializer, usesLeft: &usesLeft, into: &summary)
+        for number in changes.indices {
+            guard case let .put(version) = changes[number].change else { continue }
+            try put(number, version, into: &summary)
             filesDone += 1
-            try checkpoint(filesDone: filesDone, filesTotal: paths.count)
+            try checkpoint(filesDone: filesDone, filesTotal: changes.count)
         }
         timer.finished("install")
         try FileIO.syncFileSystem(folder)
@@ -187,15 +214,44 @@ private struct PullRun {
         try forgetPartials()
     }
 
+    /// Gives each file put the first entry with the same content, and each such owner
+    /// the number of paths that take its content: a sort of (hash, entry) pairs.
+    private mutating func findOwners() {
+        owner = Array(repeating: -1, count: changes.count)
+        usesLeft = Array(repeating: 0, count: changes.count)
+        placement = Array(repeating: .none, count: changes.count)
+        var pairs: [(sha: ChunkID, entry: Int32)] = []
+        for (number, entry) in changes.enumerated() {
+            if case let .put(version) = entry.change, !version.isDirectory { pairs.append((version.sha256, Int32(number))) }
+        }
+        pairs.sort { $0.sha != $1.sha ? $0.sha < $1.sha : $0.entry < $1.entry }
+        var start = 0
+        while start < pairs.count {
+            var end = start + 1
+            while end < pairs.count && pairs[end].sha == pairs[start].sha { end += 1 }
+            let first = pairs[start].entry
+            for pair in pairs[start..<end] { owner[Int(pair.entry)] = first }
+            usesLeft[Int(first)] = Int32(end - start)
+            start = end
+        }
+    }
+
+    /// Where the content of `number`'s owner is (or would be) assembled.
+    private func assembledPath(of number: Int, _ sha: ChunkID) -> String {
+        let first = Int(owner[number])
+        let directory = placement[first] == .beside ? FileIO.parent(of: folder + "/" + changes[first].path) : partialDirectory
+        return FileMaterializer.path(for: sha, in: directory)
+    }
+
     // MARK: Partial contents
 
     private var partialsList: String { folder + "/" + SyncState.directoryName + "/partials.json" }
 
-    /// Notes where this pull assembles contents, before it starts: if it is killed and
-    /// the next pull plans differently, that one still finds and removes them.
-    private func rememberPartials(_ paths: [String]) throws {
-        var known = Set(loadPartials())
-        known.formUnion(paths)
+    /// Notes where this pull assembles contents before it writes there: if it is killed
+    /// and the next pull plans differently, that one still finds and removes them.
+    /// Folders, with a trailing slash (a pull assembles one content per file of a folder);
+    /// lists from earlier versions name each content.
+    private func rememberPartials(_ known: Set<String>) throws {
         try FileIO.writeAtomically(Array(try JSONEncoder().encode(known.sorted())), to: partialsList)
     }
 
@@ -205,9 +261,19 @@ private struct PullRun {
     }
 
     /// Removes whatever the pulls noted in the list left behind (after a complete pull,
-    /// only leftovers of interrupted ones), then the list.
+    /// only leftovers of interrupted ones and contents no path took), then the list.
     private func forgetPartials() throws {
-        for path in loadPartials() where FileIO.parent(of: path).hasPrefix(folder) {
+        for path in loadPartials() where path.hasPrefix(folder + "/") {
+            if path.hasSuffix("/") {
+                let directory = String(path.dropLast())
+                let relative = String(directory.dropFirst(folder.count + 1))
+                for name in (try? FileIO.list(directory)) ?? [] where Self.isAssembledName(name) {
+                    // A synced file that happens to have such a name stays.
+                    guard state.files[relative + "/" + name] == nil else { continue }
+                    try? FileIO.unlink(directory + "/" + name)
+                }
+                continue
+            }
             let name = path.split(separator: "/").last.map(String.init) ?? ""
             guard name.hasPrefix(FileMaterializer.prefix) else { continue }
             for suffix in ["", ".part", ".copy"] { try? FileIO.unlink(path + suffix) }
@@ -216,58 +282,131 @@ private struct PullRun {
         try? FileManager.default.removeItem(atPath: partialDirectory)
     }
 
-    // MARK: Assembling
-
-    /// Offers the chunks of every synced file still as the last pull left it.
-    private func localChunks() -> LocalChunkIndex {
-        let index = LocalChunkIndex()
-        for (path, record) in state.files where !record.directory && !record.chunks.isEmpty {
-            let absolute = folder + "/" + path
-            if let status = try? FileIO.linkStatus(absolute), Self.matches(status, record) {
-                index.add(record.chunks, in: ChunkSourceFile(path: absolute))
-            }
-        }
-        return index
+    /// `.followup-<64 hex digits>`, with `.part` or `.copy` or nothing after.
+    static func isAssembledName(_ name: String) -> Bool {
+        var rest = Substring(name)
+        guard rest.hasPrefix(FileMaterializer.prefix) else { return false }
+        rest = rest.dropFirst(FileMaterializer.prefix.count)
+        let hex = rest.prefix(64)
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return false }
+        let suffix = rest.dropFirst(64)
+        return suffix.isEmpty || suffix == ".part" || suffix == ".copy"
     }
 
-    private func assemble(
-        _ jobs: [FileMaterializer.Job], with materializer: FileMaterializer, filesTotal: Int
-    ) async throws -> (fetched: Int64, wire: Int64) {
-        let (steps, remote) = materializer.plan(jobs, useLocal: true)
-        let bytesTotal = steps.reduce(Int64(0)) { total, step in
-            total + step.job.chunks[step.resumedChunks...].reduce(Int64(0)) { $0 + Int64($1.length) }
+    // MARK: Assembling
+
+    /// Offers the chunks of every synced file still as the last pull left it (those the
+    /// index wants).
+    private func localChunks(into index: LocalChunkIndex) {
+        for (path, record) in state.files where !record.directory && !record.chunks.isEmpty {
+            if let status = try? FileIO.linkStatus(folder + "/" + path), Self.matches(status, record) {
+                index.add(record.chunks, in: ChunkSourceFile(folder: folder, relative: path))
+            }
         }
-        var bytesDone: Int64 = 0
+    }
+
+    /// Assembles the contents of `pending` (entries, in path order), a batch at a time:
+    /// jobs, steps, the chunk stream and the checks exist for one batch only.
+    private mutating func assemble(_ pending: [Int32], bytesTotal: Int64) async throws -> (fetched: Int64, wire: Int64, reused: Int64) {
+        // Only chunks some content needs are worth offering from local files, and of
+        // the chunks this pull writes, only those needed again.
+        var needed: [ChunkID] = []
+        for number in pending {
+            if case let .put(version) = changes[Int(number)].change { needed.append(contentsOf: version.chunks.lazy.map(\.id)) }
+        }
+        needed.sort()
+        let repeated = SortedChunkIDs(repeatedIn: needed)
+        let index = LocalChunkIndex(offering: SortedChunkIDs(needed))
+        needed = []
+        localChunks(into: index)
+        index.wanted = repeated
+        let materializer = FileMaterializer(index: index)
+
+        var noted = Set(loadPartials())
+        var fetched: Int64 = 0
+        var wire: Int64 = 0
+        var start = 0
+        while start < pending.count {
+            var jobs: [FileMaterializer.Job] = []
+            var batchBytes: Int64 = 0
+            var lastDirectory = ""
+            var directories = Set<String>()
+            while start < pending.count, jobs.count < batchLimit.contents {
+                let number = Int(pending[start])
+                guard case let .put(version) = changes[number].change else { preconditionFailure("a pending entry is a put") }
+                if !jobs.isEmpty && batchBytes + version.size > batchLimit.bytes { break }
+                start += 1
+                batchBytes += version.size
+                // Next to the first path that has it (the folder is made now; a file in
+                // the way, gone after the deletions, sends it to .followup/partial).
+                let first = Int(owner[number])
+                var directory = partialDirectory
+                if (try? ensureParents(of: changes[first].path)) != nil {
+                    placement[first] = .beside
+                    directory = FileIO.parent(of: folder + "/" + changes[first].path)
+                    // One string per folder, shared by its contents' sources.
+                    if directory == lastDirectory { directory = lastDirectory } else { lastDirectory = directory }
+                }
+                directories.insert(directory + "/")
+                jobs.append(.init(sha256: version.sha256, size: version.size, chunks: version.chunks, directory: directory))
+            }
+            if !directories.isSubset(of: noted) {
+                noted.formUnion(directories)
+                try rememberPartials(noted)
+            }
+            if directories.contains(partialDirectory + "/") { try FileIO.makeDirectories(partialDirectory) }
+            let batch = try await assemble(jobs, with: materializer, bytesTotal: bytesTotal)
+            fetched += batch.fetched
+            wire += batch.wire
+        }
+        return (fetched, wire, materializer.reusedBytes)
+    }
+
+    private mutating func assemble(
+        _ jobs: [FileMaterializer.Job], with materializer: FileMaterializer, bytesTotal: Int64
+    ) async throws -> (fetched: Int64, wire: Int64) {
+        let reusedBefore = materializer.reusedBytes
+        let (steps, remote) = materializer.plan(jobs, useLocal: true)
+        // Contents already complete, and resumed prefixes, count as done.
+        bytesDone += materializer.reusedBytes - reusedBefore
+        for step in steps { bytesDone += step.job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) } }
+        contentsDone += jobs.count - steps.count
+        let filesTotal = changes.count
         let report = progress
+        var bytesDone = self.bytesDone
+        let contentsBefore = contentsDone
         let stream = RemoteChunkStream(api: api, chunks: remote, compression: compression)
         var failed: [FileMaterializer.Job] = []
         // Contents are written here as the chunks arrive, and hash-checked in child tasks
         // (on the other cores), settled under their final name only once all are written:
         // a later content may still be copying chunks from an earlier one's `.part` file.
-        var checked: [(FileMaterializer.Job, FileMaterializer.Written, Bool)] = []
-        try await withThrowingTaskGroup(of: (Int, FileMaterializer.Written, Bool).self) { group in
+        var checked: [(step: Int, ok: Bool)] = []
+        try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             var running = 0
             for (number, step) in steps.enumerated() {
                 let written = try await materializer.write(step, remote: stream) { bytes in
                     bytesDone += bytes
-                    report?(PullProgress(filesDone: number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
+                    report?(PullProgress(filesDone: contentsBefore + number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
                 }
                 guard let written else {
                     failed.append(step.job)
                     continue
                 }
-                if running == Self.checksInFlight, let (done, result, ok) = try await group.next() {
-                    checked.append((steps[done].job, result, ok))
+                if running == Self.checksInFlight, let result = try await group.next() {
+                    checked.append(result)
                     running -= 1
                 }
-                group.addTask { (number, written, FileMaterializer.check(written)) }
+                group.addTask { (number, FileMaterializer.check(written)) }
                 running += 1
             }
-            for try await (done, result, ok) in group { checked.append((steps[done].job, result, ok)) }
+            for try await result in group { checked.append(result) }
         }
+        self.bytesDone = bytesDone
+        contentsDone += steps.count
         try await stream.finish()
-        for (job, written, ok) in checked {
-            try materializer.settle(written, ok: ok)
+        for (number, ok) in checked {
+            let job = steps[number].job
+            try materializer.settle(.init(sha256: job.sha256, directory: job.directory), ok: ok)
             if !ok { failed.append(job) }
         }
         var fetched = stream.fetchedBytes
@@ -276,8 +415,7 @@ private struct PullRun {
 
         // A local file changed under the pull: fetch those contents whole, once more.
         logger.info("refetching contents whose local sources changed", metadata: ["count": "\(failed.count)"])
-        let retry = try FileMaterializer(directory: partialDirectory, index: LocalChunkIndex())
-        retry.placements = materializer.placements
+        let retry = FileMaterializer(index: LocalChunkIndex())
         let (retrySteps, retryRemote) = retry.plan(failed, useLocal: false)
         let retryStream = RemoteChunkStream(api: api, chunks: retryRemote, compression: compression)
         for step in retrySteps {
@@ -325,17 +463,15 @@ private struct PullRun {
         }
     }
 
-    private mutating func put(
-        _ path: String, _ version: RemoteVersion, source: FileMaterializer, usesLeft: inout [ChunkID: Int],
-        into summary: inout PullSummary
-    ) throws {
+    private mutating func put(_ number: Int, _ version: RemoteVersion, into summary: inout PullSummary) throws {
+        let path = changes[number].path
         try ensureParents(of: path)
         let absolute = folder + "/" + path
         if version.isDirectory {
             return try putFolder(path, version, into: &summary)
         }
         if isInPlace(path, version) {
-            usesLeft[version.sha256, default: 1] -= 1
+            usesLeft[Int(owner[number])] -= 1
             try setMetadata(absolute, version)
             state.files[path] = try record(of: absolute, version)
             return
@@ -348,7 +484,7 @@ private struct PullRun {
             if rmdir(absolute) != 0 { throw FileIO.error("rmdir", absolute) }
         case .identical:
             // The user (or an interrupted pull) already has exactly this content.
-            usesLeft[version.sha256, default: 1] -= 1
+            usesLeft[Int(owner[number])] -= 1
             state.files[path] = try record(of: absolute, version)
             return
         case .changed, .folder, .other:
@@ -356,7 +492,7 @@ private struct PullRun {
             summary.conflicts.append(PullConflict(
                 path: path, serverCopy: destination, reason: "changed here and on the server; the server's version is beside it"))
         }
-        try install(version, from: source, to: folder + "/" + destination, usesLeft: &usesLeft)
+        try install(number, version, to: folder + "/" + destination)
         summary.filesWritten += 1
         // A conflict copy belongs to the user now; the path keeps its old record.
         if destination == path { state.files[path] = try record(of: absolute, version) }
@@ -388,10 +524,11 @@ private struct PullRun {
 
     /// Renames the assembled content into place (or copies it, when more paths need it),
     /// with the server's permission bits (owner read/write kept) and mtime.
-    private func install(_ version: RemoteVersion, from source: FileMaterializer, to target: String, usesLeft: inout [ChunkID: Int]) throws {
-        let assembled = source.path(for: version.sha256)
-        let remaining = usesLeft[version.sha256, default: 1] - 1
-        usesLeft[version.sha256] = remaining
+    private mutating func install(_ number: Int, _ version: RemoteVersion, to target: String) throws {
+        let assembled = assembledPath(of: number, version.sha256)
+        let first = Int(owner[number])
+        usesLeft[first] -= 1
+        let remaining = usesLeft[first]
         let temp: String
         if remaining <= 0 {
             temp = assembled

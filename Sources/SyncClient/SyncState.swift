@@ -1,6 +1,9 @@
 import ContentStore
 import Foundation
 import SyncProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a synced folder remembers between pulls, in `<folder>/.followup/`:
 ///
@@ -117,18 +120,56 @@ public struct SyncState: Sendable, Hashable {
     }
 
     /// Writes only the file table (progress within a pull; the cursor stays).
+    ///
+    /// A record at a time, through a small buffer straight into the temp file: the
+    /// encoder's tree of a 100,000-file table is hundreds of MB, and even its bytes
+    /// are tens. The bytes are those of `JSONEncoder` with `.sortedKeys` for the table.
     public func saveFiles(to folder: String) throws {
-        // One record at a time: the encoder's tree of a 100,000-file table is hundreds of MB.
-        var json = JSONPieces()
-        try json.object { members in
-            try members.member("files") { table in
-                try table.object { records in
-                    for path in files.keys.sorted() { try records.member(path, files[path]) }
+        let path = Self.filesPath(in: folder)
+        try FileIO.makeDirectories(FileIO.parent(of: path))
+        try Self.writeAtomically(to: path) { flush in
+            var json = JSONPieces()
+            json.raw(#"{"files":{"#)
+            var first = true
+            for key in files.keys.sorted() {
+                if !first { json.raw(",") }
+                first = false
+                try json.value(key)
+                json.raw(":")
+                try json.value(files[key]!)
+                if json.bytes.count >= Self.flushBytes {
+                    try flush(json.bytes)
+                    json = JSONPieces()
                 }
             }
-            try members.member("version", Self.currentVersion)
+            json.raw(#"},"version":"#)
+            try json.value(Self.currentVersion)
+            json.raw("}")
+            try flush(json.bytes)
         }
-        try Self.writeBytes(json.bytes, to: Self.filesPath(in: folder))
+    }
+
+    /// How much of the file table is buffered before it is written out.
+    static let flushBytes = 64 << 10
+
+    /// `FileIO.writeAtomically` for a file written in pieces: each piece `body` hands
+    /// to its argument goes to a temp file, which is made durable and renamed over `path`.
+    private static func writeAtomically(to path: String, _ body: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
+        let temp = path + ".tmp-" + SecureRandom.hex(6)
+        let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        var open = true
+        do {
+            try body { bytes in try bytes.withUnsafeBytes { try FileIO.write(fd, $0, path: temp) } }
+            try FileIO.fsync(fd, path: temp)
+            FileIO.close(fd)
+            open = false
+            try FileIO.rename(temp, path)
+        } catch {
+            if open { FileIO.close(fd) }
+            try? FileIO.unlink(temp)
+            throw error
+        }
+        try FileIO.syncDirectory(FileIO.parent(of: path))
     }
 
     public func savePosition(to folder: String) throws {

@@ -31,10 +31,28 @@ struct PullPlanTests {
             "service": .string("design"), "hash": .string("ab"),
         ])))
         #expect(plan.cursor == 10)
-        #expect(plan.changes["site/a.txt"] == .delete)
-        guard case let .put(version)? = plan.changes["site/b.txt"] else { Issue.record("b.txt is not a put"); return }
+        #expect(plan.change(for: "site/a.txt") == .delete)
+        guard case let .put(version)? = plan.change(for: "site/b.txt") else { Issue.record("b.txt is not a put"); return }
         #expect(version.size == 0 && version.chunks.isEmpty && version.sha256 == SHA256.hash([]))
         #expect(plan.ledger.map(\.minutes) == [-30])
+    }
+
+    @Test("the changes come out once per path, sorted by the bytes of the path, the last word kept")
+    func sortedChanges() throws {
+        var plan = PullPlan(cursor: 0)
+        try plan.apply(put(1, "b/z.txt"))
+        try plan.apply(put(2, "a b.txt"))
+        try plan.apply(put(3, "a/c.txt"))
+        try plan.apply(ChangeEvent(seq: 4, kind: .fileDelete, project: "site", path: "b/z.txt"))
+        try plan.apply(put(5, "é.txt"))
+        try plan.apply(put(6, "Z.txt"))
+        try plan.apply(put(7, "a b.txt", content: Array("y".utf8)))
+        let sorted = plan.sortedChanges()
+        #expect(sorted.map(\.path) == ["site/Z.txt", "site/a b.txt", "site/a/c.txt", "site/b/z.txt", "site/é.txt"])
+        #expect(sorted[3].change == .delete)
+        guard case let .put(version) = sorted[1].change else { Issue.record("a b.txt is not a put"); return }
+        #expect(version.sha256 == SHA256.hash(Array("y".utf8)))
+        #expect(!plan.hasChanges && plan.cursor == 7)
     }
 
     @Test("hostile paths from the network are refused before anything is written", arguments: [
@@ -45,7 +63,7 @@ struct PullPlanTests {
     func hostilePaths(project: String, path: String) {
         var plan = PullPlan(cursor: 0)
         #expect(throws: SyncError.self) { try plan.apply(put(1, path, project: project)) }
-        #expect(plan.changes.isEmpty)
+        #expect(!plan.hasChanges)
     }
 
     @Test("a file version whose chunks do not add up to its size is refused")

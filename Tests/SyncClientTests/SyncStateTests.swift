@@ -1,5 +1,6 @@
 import ContentStore
 import Foundation
+import SyncProtocol
 import Testing
 @testable import SyncClient
 
@@ -54,5 +55,40 @@ struct SyncStateTests {
         state.cursor = 5
         try state.savePosition(to: folder)
         #expect(throws: SyncError.damagedState(path: SyncState.filesPath(in: folder))) { _ = try SyncState.load(from: folder) }
+    }
+}
+
+@Suite("The file table written in pieces")
+struct SyncStateStreamingTests {
+    @Test("files.json is byte for byte what JSONPieces writes for the whole table, across many flushes")
+    func sameBytes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-sync-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var state = SyncState(client: "acme")
+        for index in 0..<3000 {
+            let id = SHA256.hash(Array("\(index)".utf8))
+            state.files["site/d\(index % 7)/fïle \"\(index)\".bin"] = .init(
+                size: Int64(index), mtimeNanoseconds: 1_700_000_000_000_000_000 + Int64(index), inode: UInt64(index),
+                sha256: id, chunks: [ChunkRef(id: id, length: index)], directory: index % 11 == 0)
+        }
+        var expected = JSONPieces()
+        try expected.object { members in
+            try members.member("files") { table in
+                try table.object { records in
+                    for path in state.files.keys.sorted() { try records.member(path, state.files[path]) }
+                }
+            }
+            try members.member("version", SyncState.currentVersion)
+        }
+        #expect(expected.bytes.count > 4 * SyncState.flushBytes)
+        try state.saveFiles(to: folder)
+        #expect(try FileIO.readAll(SyncState.filesPath(in: folder)) == expected.bytes)
+        try state.savePosition(to: folder)
+        #expect(try SyncState.load(from: folder) == state)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/.followup").sorted() == ["cursor.json", "files.json"])
+
+        state.files = [:]
+        try state.saveFiles(to: folder)
+        #expect(try FileIO.readAll(SyncState.filesPath(in: folder)) == Array(#"{"files":{},"version":2}"#.utf8))
     }
 }
