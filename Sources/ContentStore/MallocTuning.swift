@@ -20,17 +20,26 @@ public enum MallocTuning {
         _ = mallopt(mmapThresholdParameter, mmapThreshold)
     }
 
+    /// Hands memory freed into glibc's arenas back to the system (`malloc_trim(0)`): after a
+    /// large request a server would otherwise stay at its peak long after.
+    public static func releaseFreeMemory() {
+        _ = trim?(0)
+    }
+
     /// `M_MMAP_THRESHOLD` in <malloc.h>.
     private static let mmapThresholdParameter: Int32 = -3
 
-    // Looked up at run time: Glibc's module map leaves out <malloc.h>.
-    private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    private static let mallopt: Mallopt? = {
+    private static let mallopt = glibc("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)
+    private static let trim = glibc("malloc_trim", as: (@convention(c) (Int) -> Int32).self)
+
+    /// A glibc function looked up at run time: Glibc's module map leaves out <malloc.h>,
+    /// and another C library simply has none.
+    private static func glibc<Function>(_ name: String, as type: Function.Type) -> Function? {
         #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
-        return unsafeBitCast(symbol, to: Mallopt.self)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
         #else
         return nil
         #endif
-    }()
+    }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import ContentStore
 
 /// Hands freed memory back to the system after a large request. glibc otherwise keeps
 /// in its arenas what a 100,000-file commit freed (about 100 MB), and the server's
@@ -10,18 +8,6 @@ enum MemoryRelease {
     static let threshold = 8 << 20
 
     static func afterRequest(ofSize bytes: Int) {
-        if bytes >= threshold { _ = trim?(0) }
+        if bytes >= threshold { MallocTuning.releaseFreeMemory() }
     }
-
-    // glibc's malloc_trim, looked up at run time: Glibc's module map leaves out <malloc.h>,
-    // and another C library simply has none.
-    private typealias Trim = @convention(c) (Int) -> Int32
-    private static let trim: Trim? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: Trim.self)
-        #else
-        return nil
-        #endif
-    }()
 }

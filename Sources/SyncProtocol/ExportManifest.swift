@@ -58,7 +58,13 @@ public struct ExportManifest: Codable, Hashable, Sendable {
             files += 1
         }
 
-        /// The whole document.
+        /// Bytes written and not yet taken.
+        public var pendingBytes: Int { json.bytes.count }
+
+        /// The document so far, from where the last take ended (see ``finish(projects:position:hourEntries:)``).
+        public mutating func takeBytes() -> [UInt8] { json.takeBytes() }
+
+        /// The rest of the document: all of it unless ``takeBytes()`` took some.
         public consuming func finish(projects: [String], position: Int64, hourEntries: [LedgerEntryInfo]) throws -> [UInt8] {
             json.raw("],\"format\":")
             try json.value(ExportManifest.currentFormat)

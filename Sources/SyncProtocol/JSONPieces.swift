@@ -22,6 +22,13 @@ public struct JSONPieces {
         encoder.outputFormatting = formatting.union(.sortedKeys).subtracting(.prettyPrinted)
     }
 
+    /// The bytes written so far, which the document no longer holds: a long document can
+    /// go out (or to a file) a piece at a time between values.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
+
     /// One complete value, encoded as `JSONEncoder` would.
     public mutating func value(_ value: some Encodable) throws {
         bytes.append(contentsOf: try encoder.encode(value))

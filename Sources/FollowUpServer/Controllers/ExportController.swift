@@ -52,6 +52,9 @@ struct ExportController {
         // First pass: the manifest and the content size, a page of files at a time, so an
         // export of 100,000 files never holds them all. The second pass, in the body, reads
         // the same pages again: both are as of `position`, which later commits cannot change.
+        // The manifest goes first in the tar, so its size must be known: it is kept on disk
+        // as it is written, not in memory.
+        let spool = try SpoolFile(in: storage.store.stagingDirectory)
         var manifest = try ExportManifest.Writer(client: client)
         var contentBytes: Int64 = 0
         for project in projects {
@@ -63,9 +66,10 @@ struct ExportController {
                         mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: (version.manifest?.fileHash ?? SHA256.hash([])).bytes)!,
                         phase: version.phase, hourEntry: version.hourEntry))
                 }
+                if manifest.pendingBytes >= Self.flushBytes { try spool.append(manifest.takeBytes()) }
             }
         }
-        let manifestBytes = try manifest.finish(projects: projects, position: position, hourEntries: entries)
+        try spool.append(try manifest.finish(projects: projects, position: position, hourEntries: entries))
         let ledgerBytes = Array(LedgerCSV.render(entries).utf8)
         let store = storage.store
         let now = Int64(Date().timeIntervalSince1970)
@@ -84,15 +88,16 @@ struct ExportController {
                 let pending = PendingBuffer(capacity: Self.flushBytes + (64 << 10))
                 let output = TarOutput { pending.buffer.writeBytes($0) }
                 var tar = try TarWriter(output: output)
-                for (path, bytes) in [(LedgerFolderName.csv, ledgerBytes), (ExportManifest.fileName, manifestBytes)] {
-                    try tar.beginFile(path: path, size: Int64(bytes.count), mtime: now)
-                    // In sends of flushBytes: the manifest of 100,000 files is tens of MB.
-                    for start in stride(from: 0, to: bytes.count, by: Self.flushBytes) {
-                        try tar.writeData(Array(bytes[start..<min(start + Self.flushBytes, bytes.count)]))
-                        try await pending.send(to: &writer, atLeast: Self.flushBytes)
-                    }
-                    try tar.endFile()
+                try tar.beginFile(path: LedgerFolderName.csv, size: Int64(ledgerBytes.count), mtime: now)
+                try tar.writeData(ledgerBytes)
+                try tar.endFile()
+                // In sends of flushBytes: the manifest of 100,000 files is tens of MB.
+                try tar.beginFile(path: ExportManifest.fileName, size: spool.size, mtime: now)
+                try await spool.forEachPiece(of: Self.flushBytes) { piece in
+                    try tar.writeData(piece)
+                    try await pending.send(to: &writer, atLeast: Self.flushBytes)
                 }
+                try tar.endFile()
                 for project in projects {
                     try await Self.forEachPage(of: catalog, client: client, project: project, at: position) { page in
                         var locations: [ChunkID: ChunkLocation] = [:]
@@ -127,7 +132,7 @@ struct ExportController {
                 try tar.finish()
                 try await pending.send(to: &writer, atLeast: 1)
                 try await writer.finish(nil)
-                MemoryRelease.afterRequest(ofSize: manifestBytes.count)
+                MemoryRelease.afterRequest(ofSize: Int(spool.size))
             })
     }
 
