@@ -107,7 +107,9 @@ struct ExportController {
                             if index == lookedUpTo {
                                 var ids: [ChunkID] = []
                                 while lookedUpTo < page.count && ids.count < Self.lookupChunks {
-                                    ids += page[lookedUpTo].manifest?.chunks.map(\.id) ?? []
+                                    // A file of more chunks than that is looked up on its own, below.
+                                    let chunks = page[lookedUpTo].manifest?.chunks ?? []
+                                    if chunks.count <= Self.lookupChunks { ids += chunks.map(\.id) }
                                     lookedUpTo += 1
                                 }
                                 locations = try await store.index.locations(of: ids)
@@ -121,9 +123,16 @@ struct ExportController {
                             try tar.beginFile(path: path, size: version.size, mode: UInt16(version.mode & 0o7777), mtime: mtime)
                             // Not re-hashed here, as for a fetch: the manifest gives every file's
                             // SHA-256 to check against, and `followup verify` checks the packs.
-                            for try await (_, bytes) in store.contents(of: content.chunks.map(\.id), verify: false, locations: locations) {
-                                try tar.writeData(bytes)
-                                try await pending.send(to: &writer, atLeast: Self.flushBytes)
+                            let ids = content.chunks.map(\.id)
+                            // A large file's chunks are looked up a slice at a time: 65,536
+                            // locations of a 4 GiB file at once cost tens of MB.
+                            for start in stride(from: 0, to: ids.count, by: Self.lookupChunks) {
+                                let slice = Array(ids[start..<min(start + Self.lookupChunks, ids.count)])
+                                let known = ids.count <= Self.lookupChunks ? locations : try await store.index.locations(of: slice)
+                                for try await (_, bytes) in store.contents(of: slice, verify: false, locations: known) {
+                                    try tar.writeData(bytes)
+                                    try await pending.send(to: &writer, atLeast: Self.flushBytes)
+                                }
                             }
                             try tar.endFile()
                         }
