@@ -102,7 +102,17 @@ public struct SyncState: Sendable, Hashable {
         state.position = try loadPosition(from: folder)
         let path = filesPath(in: folder)
         if FileManager.default.fileExists(atPath: path) {
-            let table: FileTable = try decode(path)
+            // A record batch at a time; a file of another shape is decoded whole.
+            let streamed: (files: [String: FileRecord], version: Int)?
+            do {
+                streamed = try FileTableReader.load(path)
+            } catch {
+                throw SyncError.damagedState(path: path)
+            }
+            let table = try streamed ?? { () throws -> (files: [String: FileRecord], version: Int) in
+                let whole: FileTable = try decode(path)
+                return (whole.files, whole.version)
+            }()
             guard table.version == currentVersion else { throw SyncError.damagedState(path: path) }
             state.files = table.files
         } else if state.cursor > 0 {
@@ -127,7 +137,8 @@ public struct SyncState: Sendable, Hashable {
     public func saveFiles(to folder: String) throws {
         let path = Self.filesPath(in: folder)
         try FileIO.makeDirectories(FileIO.parent(of: path))
-        try Self.writeAtomically(to: path) { flush in
+        try FileIO.writeAtomically(to: path) { emit in
+            func flush(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes(emit) }
             var json = JSONPieces()
             json.raw(#"{"files":{"#)
             var first = true
@@ -151,26 +162,6 @@ public struct SyncState: Sendable, Hashable {
 
     /// How much of the file table is buffered before it is written out.
     static let flushBytes = 64 << 10
-
-    /// `FileIO.writeAtomically` for a file written in pieces: each piece `body` hands
-    /// to its argument goes to a temp file, which is made durable and renamed over `path`.
-    private static func writeAtomically(to path: String, _ body: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
-        let temp = path + ".tmp-" + SecureRandom.hex(6)
-        let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        var open = true
-        do {
-            try body { bytes in try bytes.withUnsafeBytes { try FileIO.write(fd, $0, path: temp) } }
-            try FileIO.fsync(fd, path: temp)
-            FileIO.close(fd)
-            open = false
-            try FileIO.rename(temp, path)
-        } catch {
-            if open { FileIO.close(fd) }
-            try? FileIO.unlink(temp)
-            throw error
-        }
-        try FileIO.syncDirectory(FileIO.parent(of: path))
-    }
 
     public func savePosition(to folder: String) throws {
         try Self.write(position, to: Self.cursorPath(in: folder))

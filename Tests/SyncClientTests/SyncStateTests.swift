@@ -91,4 +91,50 @@ struct SyncStateStreamingTests {
         try state.saveFiles(to: folder)
         #expect(try FileIO.readAll(SyncState.filesPath(in: folder)) == Array(#"{"files":{},"version":2}"#.utf8))
     }
+
+    @Test("the table is read back a batch of records at a time, in any JSON spacing; another shape is decoded whole; a cut one is damaged")
+    func readBack() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-sync-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var state = SyncState(client: "acme")
+        state.cursor = 9
+        for index in 0..<3000 {
+            let id = SHA256.hash(Array("\(index)".utf8))
+            state.files["p/\(index % 5)/a\\b \"q\" \u{1F600} {\(index)}.txt"] = .init(
+                size: Int64(index), mtimeNanoseconds: -Int64(index), inode: UInt64(index), sha256: id,
+                chunks: index % 3 == 0 ? [] : [ChunkRef(id: id, length: index), ChunkRef(id: id, length: 1)], directory: index % 7 == 0)
+        }
+        try state.save(to: folder)
+        let path = SyncState.filesPath(in: folder)
+        #expect(try FileIO.readAll(path).count > 2 * FileTableReader.batchBytes)
+        #expect(try FileTableReader.load(path)?.files == state.files)
+        #expect(try SyncState.load(from: folder) == state)
+
+        struct Table: Encodable {
+            var files: [String: SyncState.FileRecord]
+            var version: Int
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(Table(files: state.files, version: SyncState.currentVersion)).write(to: URL(fileURLWithPath: path))
+        #expect(try FileTableReader.load(path)?.files == state.files)
+        #expect(try SyncState.load(from: folder) == state)
+
+        // Keys in another order: not the streamed shape, decoded whole.
+        try Data(#"{"version":2,"files":{"p/x":{"chunks":[],"directory":true,"inode":1,"mtime_ns":2,"sha256":"\#(SHA256.hash([]).hex)","size":0}}}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        #expect(try FileTableReader.load(path) == nil)
+        #expect(try SyncState.load(from: folder).files.keys.sorted() == ["p/x"])
+
+        try Data(#"{"files":{},"version":2}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try SyncState.load(from: folder).files.isEmpty)
+
+        try state.saveFiles(to: folder)
+        let bytes = try FileIO.readAll(path)
+        for cut in [12, bytes.count / 2, bytes.count - 3] {
+            try Data(bytes[..<cut]).write(to: URL(fileURLWithPath: path))
+            #expect(throws: SyncError.damagedState(path: path)) { _ = try SyncState.load(from: folder) }
+        }
+    }
 }
+
