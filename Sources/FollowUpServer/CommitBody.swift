@@ -113,7 +113,7 @@ struct CommitBodyReader {
     private struct Malformed: Error {}
 
     private var state = State.start
-    private var scan = ValueScan()
+    private var scan = JSONValueScan()
     private var token: [UInt8] = []
     private var member = Member.other
     /// The files of the current batch as a JSON array, without its "]".
@@ -154,7 +154,7 @@ struct CommitBodyReader {
             case .beforeKey:
                 if byte == UInt8(ascii: "\"") {
                     token = [byte]
-                    scan = ValueScan()
+                    scan = JSONValueScan()
                     _ = scan.next(byte)
                     state = .key
                 } else if byte == UInt8(ascii: "}") {
@@ -188,9 +188,9 @@ struct CommitBodyReader {
                     files = []
                     state = .beforeFile
                 } else {
-                    guard ValueScan.canStart(byte) else { throw Malformed() }
+                    guard JSONValueScan.canStart(byte) else { throw Malformed() }
                     token = []
-                    scan = ValueScan()
+                    scan = JSONValueScan()
                     state = .value
                     consumed = false
                 }
@@ -218,9 +218,9 @@ struct CommitBodyReader {
                     try decodeBatch()
                     state = .afterValue
                 } else if !Self.isWhitespace(byte) {
-                    guard ValueScan.canStart(byte) else { throw Malformed() }
+                    guard JSONValueScan.canStart(byte) else { throw Malformed() }
                     if batched > 0 { batch.append(UInt8(ascii: ",")) }
-                    scan = ValueScan()
+                    scan = JSONValueScan()
                     state = .file
                     consumed = false
                 }
@@ -292,55 +292,7 @@ struct CommitBodyReader {
         batched = 0
     }
 
-    /// JSON's whitespace, as `JSONDecoder` takes it.
-    static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
-    }
-}
-
-/// Where a JSON value that starts at a given byte ends: strings and brackets are followed,
-/// the rest is left to `JSONDecoder`.
-private struct ValueScan {
-    enum Step { case more, done, endedBefore }
-
-    private var depth = 0, inString = false, escaped = false, scalar = false
-
-    /// Whether a value can start with `byte` (not whitespace, which the caller skips).
-    static func canStart(_ byte: UInt8) -> Bool {
-        byte != UInt8(ascii: ",") && byte != UInt8(ascii: "]") && byte != UInt8(ascii: "}") && byte != UInt8(ascii: ":")
-    }
-
-    /// The next byte of the value: `.done` if it ends it, `.endedBefore` if the value (a
-    /// number or literal) ended just before it.
-    mutating func next(_ byte: UInt8) -> Step {
-        if inString {
-            if escaped {
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == UInt8(ascii: "\"") {
-                inString = false
-                if depth == 0 { return .done }
-            }
-            return .more
-        }
-        if scalar {
-            let ends = CommitBodyReader.isWhitespace(byte) || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")
-            return ends ? .endedBefore : .more
-        }
-        switch byte {
-        case UInt8(ascii: "\""):
-            inString = true
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            depth += 1
-        case UInt8(ascii: "}"), UInt8(ascii: "]"):
-            depth -= 1
-            if depth == 0 { return .done }
-        default:
-            if depth == 0 { scalar = true }
-        }
-        return .more
-    }
+    static func isWhitespace(_ byte: UInt8) -> Bool { JSONValueScan.isWhitespace(byte) }
 }
 
 /// Files decoded straight into `FileUpload`s, one `CommitFile` at a time.

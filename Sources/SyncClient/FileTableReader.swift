@@ -1,5 +1,6 @@
 import ContentStore
 import Foundation
+import SyncProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -106,47 +107,27 @@ struct FileTableReader {
     }
 
     private mutating func skipWhitespace() {
-        while let byte = peek(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { start += 1 }
+        while let byte = peek(), JSONValueScan.isWhitespace(byte) { start += 1 }
     }
 
-    /// Copies one JSON value (a string, or an object or array with everything in it, or a
-    /// number or literal) into `out`, as it is.
+    /// Copies one JSON value (a string, an object or array with everything in it, a
+    /// number or a literal) into `out`, as it is.
     private mutating func copyValue(into out: inout [UInt8]) throws {
-        let first = try next()
-        out.append(first)
-        var depth = 0
-        var inString = false
-        switch first {
-        case UInt8(ascii: "\""): inString = true
-        case UInt8(ascii: "{"), UInt8(ascii: "["): depth = 1
-        default:
-            // A number or a literal ends where the next byte is not part of it.
-            while let byte = peek(), !",}] \n\r\t".utf8.contains(byte) {
+        guard let first = peek(), JSONValueScan.canStart(first) else { throw damaged }
+        var scan = JSONValueScan()
+        while let byte = peek() {
+            switch scan.next(byte) {
+            case .more:
                 out.append(byte)
                 start += 1
-            }
-            return
-        }
-        var escaped = false
-        while inString || depth > 0 {
-            let byte = try next()
-            out.append(byte)
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-            default: break
+            case .done:
+                out.append(byte)
+                start += 1
+                return
+            case .endedBefore:
+                return
             }
         }
+        throw damaged
     }
 }
