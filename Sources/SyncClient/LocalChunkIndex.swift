@@ -94,46 +94,6 @@ final class LocalChunkIndex {
     }
 }
 
-/// A set of chunk ids as one sorted array: 32 bytes an id, where a `Set` takes about
-/// twice that and grows by doubling.
-struct SortedChunkIDs {
-    private var ids: [ChunkID]
-
-    /// `ids` in any order, repeats allowed.
-    init(_ ids: [ChunkID]) {
-        self.ids = ids
-        self.ids.sort()
-        var kept = 0
-        for id in self.ids where kept == 0 || self.ids[kept - 1] != id {
-            self.ids[kept] = id
-            kept += 1
-        }
-        self.ids.removeLast(self.ids.count - kept)
-    }
-
-    /// The ids that occur more than once in `sorted`, which must be sorted.
-    init(repeatedIn sorted: [ChunkID]) {
-        ids = []
-        var index = 1
-        while index < sorted.count {
-            if sorted[index] == sorted[index - 1], ids.last != sorted[index] { ids.append(sorted[index]) }
-            index += 1
-        }
-    }
-
-    var count: Int { ids.count }
-
-    func contains(_ id: ChunkID) -> Bool {
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < ids.count && ids[low] == id
-    }
-}
-
 /// Reads chunks out of local files, keeping the last few open: consecutive chunks
 /// mostly come from the same file.
 final class ChunkSourceReader {

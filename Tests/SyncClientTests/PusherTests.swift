@@ -25,12 +25,13 @@ struct PusherTests {
     @Test("a chunk id is found in a sorted list exactly when it is there")
     func slots() {
         let ids = (0..<50).map { SHA256.hash(Array("chunk \($0)".utf8)) }
-        let sorted = ids.prefix(30).sorted()
+        let sorted = SortedChunkIDs(Array(ids.prefix(30)) + Array(ids.prefix(5)))
+        #expect(sorted.count == 30 && sorted.all == ids.prefix(30).sorted())
         for id in ids {
-            let slot = Pusher.slot(of: id, in: sorted)
-            #expect(slot.map { sorted[$0] == id } ?? !sorted.contains(id))
+            let slot = sorted.slot(of: id)
+            #expect(slot.map { sorted.all[$0] == id } ?? !ids.prefix(30).contains(id))
         }
-        #expect(Pusher.slot(of: ids[0], in: []) == nil)
+        #expect(SortedChunkIDs([]).slot(of: ids[0]) == nil)
     }
 
     @Test("a push reads only the files changed since the last push of the folder; a damaged cache costs one full read")
