@@ -69,13 +69,8 @@ public struct Puller: Sendable {
         var state = try SyncState.load(from: folder)
         state.client = client
         if plan.hasChanges {
-            let changes = plan.sortedChanges()
-            // Room for every path at once (while the table has one owner: reserving in a
-            // shared one copies it): a table of 100,000 records grown by doubling holds the
-            // old storage and the new (12 and 25 MB) at its last step.
-            state.files.reserveCapacity(state.files.count + changes.count)
             var run = PullRun(
-                folder: folder, api: api, compression: compression, changes: changes, state: state,
+                folder: folder, api: api, compression: compression, changes: plan.sortedChanges(), state: state,
                 batchLimit: batchLimit, logger: logger, progress: progress)
             state = SyncState()     // one copy of the table, the run's
             // The feed's pages were decoded and dropped: give that memory back before the
