@@ -23,36 +23,27 @@ struct CommitBody: Sendable {
     let requestHash: [UInt8]
 
     init(_ request: Request, limit: Int) async throws {
-        let hasher = SHA256()
-        hasher.update(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        let hasher = JSONRequest.hasher(for: request)
         var depth = JSONDepth()
         var reader = CommitBodyReader()
         var size = 0
         // As JSONBody, a shape error is reported only once the whole body is in and within
         // the limits: reading goes on, decoding stops.
         var malformed = false
-        do {
+        try await JSONRequest.reading(limit: limit) {
             for try await buffer in request.body {
                 size += buffer.readableBytes
-                guard size <= limit else { throw APIError.payloadTooLarge("the request body is larger than \(limit) bytes") }
+                guard size <= limit else { throw JSONRequest.tooLarge(limit) }
                 buffer.withUnsafeReadableBytes { raw in
                     hasher.update(raw)
                     depth.scan(raw)
-                    guard !malformed, depth.deepest <= JSONBody<CommitRequestBody>.maxDepth else { return }
+                    guard !malformed, depth.deepest <= JSONRequest.maxDepth else { return }
                     do { try reader.read(raw) } catch { malformed = true }
                 }
             }
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge("the request body is larger than \(limit) bytes")
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.payloadTooLarge("the request body is larger than \(limit) bytes")
         }
-        guard depth.deepest <= JSONBody<CommitRequestBody>.maxDepth else {
-            throw APIError.badRequest("the JSON body is nested deeper than \(JSONBody<CommitRequestBody>.maxDepth) levels")
-        }
-        guard !malformed, let value = try? reader.finish() else {
-            throw APIError.badRequest("the request body does not match this route's JSON shape")
-        }
+        guard depth.deepest <= JSONRequest.maxDepth else { throw JSONRequest.tooDeep }
+        guard !malformed, let value = try? reader.finish() else { throw JSONRequest.wrongShape }
         (files, deletions, hours) = value
         self.size = size
         requestHash = hasher.finalize().bytes
