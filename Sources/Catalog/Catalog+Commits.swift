@@ -188,6 +188,21 @@ extension Catalog {
         }
     }
 
+    /// A page of ``files(client:project:at:)``: at most `limit` live files, those whose paths
+    /// sort after `after`, in path order; fewer only when the paths end. Reads on past
+    /// tombstones, a page of ``latestVersions(client:project:at:after:limit:)`` at a time.
+    public func liveFiles(client: String, project: String, at position: Int64?, after: String?, limit: Int) async throws -> [FileVersion] {
+        var files: [FileVersion] = []
+        var cursor = after
+        while files.count < limit {
+            let versions = try await latestVersions(client: client, project: project, at: position, after: cursor, limit: limit)
+            files += versions.lazy.filter { !$0.deleted }.prefix(limit - files.count)
+            guard versions.count == limit, let last = versions.last else { break }
+            cursor = last.path
+        }
+        return files
+    }
+
     // MARK: Steps on a caller's transaction (for `idempotent(…)`)
 
     /// `commit` on the caller's transaction, all or nothing (one savepoint): when it throws,

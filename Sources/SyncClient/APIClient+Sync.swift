@@ -25,11 +25,7 @@ extension APIClient {
     }
 
     public func commit(client: String, project: String, _ body: CommitRequestBody, idempotencyKey: String = UUID().uuidString) async throws -> CommitResponse {
-        let files = body.files
-        return try await commit(
-            client: client, project: project,
-            CommitBodyWriter(deletions: body.deletions, hours: body.hours, fileCount: files.count) { files[$0] },
-            idempotencyKey: idempotencyKey)
+        try await commit(client: client, project: project, CommitBodyWriter(body), idempotencyKey: idempotencyKey)
     }
 
     /// A commit whose body is written as the connection takes it (see ``CommitBodyWriter``):

@@ -133,8 +133,7 @@ public struct CommitRequestBody: Codable, Hashable, Sendable {
 extension CommitRequestBody: PieceEncodable {
     /// The same bytes as `JSONEncoder` with `.sortedKeys`, one file at a time.
     public func jsonBytes() throws -> [UInt8] {
-        let files = files
-        var writer = CommitBodyWriter(deletions: deletions, hours: hours, fileCount: files.count) { files[$0] }
+        var writer = CommitBodyWriter(self)
         return try writer.nextPiece(minimumBytes: .max) ?? []
     }
 }

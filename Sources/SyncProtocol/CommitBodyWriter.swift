@@ -20,6 +20,12 @@ public struct CommitBodyWriter: Sendable {
         self.file = file
     }
 
+    /// The writer of a body already held whole.
+    public init(_ body: CommitRequestBody) {
+        let files = body.files
+        self.init(deletions: body.deletions, hours: body.hours, fileCount: files.count) { files[$0] }
+    }
+
     /// The next piece of the body, of at least `minimumBytes` unless it is the last; nil
     /// once the body is complete.
     public mutating func nextPiece(minimumBytes: Int) throws -> [UInt8]? {

@@ -477,6 +477,14 @@ struct CommitTests {
                 #expect(now.filter { !$0.deleted } == (try await catalog.files(client: "acme", project: "social")))
                 #expect(now.first { $0.path == "f4.txt" }?.deleted == true)
                 #expect(try await all(at: first.feedSequence, limit: limit) == first.versions)
+                // Pages of live files only: full until the paths end, past the tombstone.
+                var live: [FileVersion] = []
+                while true {
+                    let page = try await catalog.liveFiles(client: "acme", project: "social", at: nil, after: live.last?.path, limit: limit)
+                    live += page
+                    if page.count < limit { break }
+                }
+                #expect(live == (try await catalog.files(client: "acme", project: "social")))
             }
             await #expect(throws: CatalogError.self) {
                 _ = try await catalog.latestVersions(client: "acme", project: "social", at: nil, after: nil, limit: 0)

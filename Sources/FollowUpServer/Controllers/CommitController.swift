@@ -45,16 +45,8 @@ struct CommitController {
             if after != nil { throw APIError.badRequest("after needs a limit") }
             return try JSONResponse(try await catalog.files(client: client, project: project, at: at).compactMap(Self.remoteFile))
         }
-        // Catalog pages include tombstones: read on until the page is full or the paths end.
-        var files: [RemoteFile] = []
-        var cursor = after
-        while files.count < limit {
-            let versions = try await catalog.latestVersions(client: client, project: project, at: at, after: cursor, limit: limit)
-            files += versions.lazy.filter { !$0.deleted }.compactMap(Self.remoteFile).prefix(limit - files.count)
-            guard versions.count == limit, let last = versions.last else { break }
-            cursor = last.path
-        }
-        return try JSONResponse(files)
+        return try JSONResponse(
+            try await catalog.liveFiles(client: client, project: project, at: at, after: after, limit: limit).compactMap(Self.remoteFile))
     }
 
     private static func remoteFile(_ version: FileVersion) -> RemoteFile? {

@@ -153,8 +153,8 @@ struct ExportController {
     ) async throws {
         var after: String?
         while true {
-            let page = try await catalog.latestVersions(client: client, project: project, at: position, after: after, limit: pageSize)
-            try await body(page.filter { !$0.deleted })
+            let page = try await catalog.liveFiles(client: client, project: project, at: position, after: after, limit: pageSize)
+            if !page.isEmpty { try await body(page) }
             guard page.count == pageSize, let last = page.last else { return }
             after = last.path
         }
