@@ -39,13 +39,17 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
 
+        // The chunker's gear scan and multi-message SHA-256 (x86 SHA extensions), in C
+        // for the intrinsics Swift cannot call.
+        .target(name: "CChunkKernel"),
+
         // Libraries, lowest first.
         .target(name: "Ledger"),
         .target(name: "SyncProtocol", dependencies: ["CZlib"]),
         .target(
             name: "ContentStore",
             dependencies: [
-                "CCrypto",
+                "CCrypto", "CChunkKernel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,7 +3,7 @@
 public struct ChunkReader: ~Copyable {
     public let chunker: Chunker
     private let buffer: UnsafeMutableRawBufferPointer
-    private let chunkHash = SHA256()
+    private var batch = ChunkBatch()
 
     /// `bufferSize` is raised to at least twice the maximum chunk size.
     public init(chunker: Chunker, bufferSize: Int = 4 << 20) {
@@ -17,9 +17,10 @@ public struct ChunkReader: ~Copyable {
     /// to `fileHash` (a fresh hasher); returns the number of bytes read. The bytes
     /// passed to `body` are only valid during the call.
     ///
-    /// The first chunk is hashed once for both: the file's hash over it is the chunk's
-    /// hash before it is finalized, so `fileHash` takes that state. A file of one chunk
-    /// (most files under a few MiB) is then read and hashed once, not twice.
+    /// The chunks in the buffer are cut and hashed together (`Chunker.cutAndHash`),
+    /// then handed over one by one. The first chunk is hashed once for both: the
+    /// file's hash over it is the chunk's before it is finalized, so a file of one
+    /// chunk (most files under a few MiB) is read and hashed once, not twice.
     public mutating func forEachChunk(
         fd: Int32, path: String, fileHash: SHA256? = nil,
         _ body: (UnsafeRawBufferPointer, ChunkID) async throws -> Void
@@ -27,7 +28,6 @@ public struct ChunkReader: ~Copyable {
         let maxSize = chunker.parameters.maxSize
         var start = 0, end = 0, total: Int64 = 0
         var atEOF = false
-        var first = true
         while true {
             if !atEOF && end - start < maxSize {
                 // Keep at least one maximal chunk ahead: move the tail to the front and refill.
@@ -44,11 +44,11 @@ public struct ChunkReader: ~Copyable {
             }
             if start == end { return total }
             let available = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-            let length = chunker.cut(available, hashingInto: chunkHash, file: first ? nil : fileHash)
-            if first { fileHash?.copyState(from: chunkHash) }
-            first = false
-            try await body(UnsafeRawBufferPointer(rebasing: available[0..<length]), chunkHash.finalize())
-            start += length
+            let used = chunker.cutAndHash(available, isLast: atEOF, fileHash: fileHash, into: &batch)
+            for (range, id) in batch.chunks {
+                try await body(UnsafeRawBufferPointer(rebasing: available[range]), id)
+            }
+            start += used
         }
     }
 }

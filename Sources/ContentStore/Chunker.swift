@@ -1,3 +1,5 @@
+import CChunkKernel
+
 /// Content-defined chunking with FastCDC (Xia et al., 2016 and 2020):
 /// normalized chunking (level 2) over a gear rolling hash, skipping the first
 /// `minSize` bytes of every chunk.
@@ -10,10 +12,6 @@ public struct Chunker: Sendable {
     let maskSmall: UInt64
     let maskLarge: UInt64
     private let gear = GearTable.shared
-
-    /// Bytes scanned between hash updates in `cut(_:hashingInto:file:)`: small
-    /// enough that SHA-256 reads them from L1 right after the scan did.
-    static let hashWindow = 8 << 10
 
     public init(_ parameters: ChunkerParameters = .standard) throws {
         try parameters.validate()
@@ -40,77 +38,18 @@ public struct Chunker: Sendable {
     /// stream; the result is then in `minSize...maxSize`, or all of `data` when
     /// less than that remains.
     public func cut(_ data: UnsafeRawBufferPointer) -> Int {
-        let count = data.count
-        if count <= parameters.minSize { return count }
-        let end = min(count, parameters.maxSize)
-        let normal = min(end, parameters.averageSize)
-        let bytes = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let small = scan(bytes, from: parameters.minSize, to: normal, fp: 0, mask: maskSmall)
-        if small.found { return small.end }
-        return scan(bytes, from: normal, to: end, fp: small.fp, mask: maskLarge).end
+        guard let base = data.baseAddress else { return 0 }
+        return withKernelParameters { fu_cut(base.assumingMemoryBound(to: UInt8.self), data.count, $0) }
     }
 
-    /// As `cut(_:)`, and feeds the chunk's bytes to `chunkHash` (reset first)
-    /// and `fileHash` window by window, while they are still in cache: one pass
-    /// over memory instead of three.
-    public func cut(_ data: UnsafeRawBufferPointer, hashingInto chunkHash: SHA256, file fileHash: SHA256?) -> Int {
-        chunkHash.reset()
-        let bytes = data.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
-        func feed(_ from: Int, _ to: Int) {
-            let slice = UnsafeRawBufferPointer(rebasing: data[from..<to])
-            chunkHash.update(slice)
-            fileHash?.update(slice)
-        }
-        let count = data.count
-        if count <= parameters.minSize { feed(0, count); return count }
-        let end = min(count, parameters.maxSize)
-        let normal = min(end, parameters.averageSize)
-        feed(0, parameters.minSize)
-        var i = parameters.minSize
-        var fp: UInt64 = 0
-        while i < end {
-            let (limit, mask) = i < normal ? (normal, maskSmall) : (end, maskLarge)
-            let windowEnd = min(i + Self.hashWindow, limit)
-            let result = scan(bytes!, from: i, to: windowEnd, fp: fp, mask: mask)
-            feed(i, result.end)
-            if result.found { return result.end }
-            fp = result.fp
-            i = windowEnd
-        }
-        return end
-    }
-
-    /// Rolls the gear hash over `start..<limit`. Returns the position just
-    /// after the first byte where `fp & mask == 0` (found), or `limit` with
-    /// the hash to carry on from (not found).
-    ///
-    /// Four bytes a step: with h(k+1) = 2·h(k) + G[byte], the step's four hashes
-    /// are computed from `fp` and the step's table values, so only two
-    /// shift-and-adds per four bytes sit on the loop-carried dependency.
-    @inline(__always)
-    private func scan(_ bytes: UnsafePointer<UInt8>, from start: Int, to limit: Int, fp: UInt64, mask m: UInt64) -> (end: Int, fp: UInt64, found: Bool) {
-        let g = gear.gear
-        var h = fp
-        var i = start
-        while i + 4 <= limit {
-            let a = g[Int(bytes[i])], b = g[Int(bytes[i + 1])], c = g[Int(bytes[i + 2])], d = g[Int(bytes[i + 3])]
-            let h1 = (h &<< 1) &+ a
-            let h2 = (h &<< 2) &+ ((a &<< 1) &+ b)
-            let h3 = (h2 &<< 1) &+ c
-            let h4 = (h2 &<< 2) &+ ((c &<< 1) &+ d)
-            if h1 & m == 0 { return (i + 1, h1, true) }
-            if h2 & m == 0 { return (i + 2, h2, true) }
-            if h3 & m == 0 { return (i + 3, h3, true) }
-            if h4 & m == 0 { return (i + 4, h4, true) }
-            h = h4
-            i += 4
-        }
-        while i < limit {
-            h = (h &<< 1) &+ g[Int(bytes[i])]
-            i += 1
-            if h & m == 0 { return (i, h, true) }
-        }
-        return (i, h, false)
+    /// The parameters as `CChunkKernel` takes them. The gear scan is in C with the
+    /// hashing: four bytes a step, only one shift and add of each step waiting
+    /// on the step before.
+    func withKernelParameters<R>(_ body: (UnsafePointer<fu_chunking>) -> R) -> R {
+        var kernel = fu_chunking(
+            min_size: parameters.minSize, average_size: parameters.averageSize, max_size: parameters.maxSize,
+            mask_small: maskSmall, mask_large: maskLarge, gear: gear.gear)
+        return body(&kernel)
     }
 
     /// The chunk ranges of an in-memory buffer.

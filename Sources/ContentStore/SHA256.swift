@@ -1,29 +1,72 @@
+import CChunkKernel
 import CCrypto
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// SHA-256 through libcrypto's EVP interface, which uses SHA-NI where the CPU has it.
+/// SHA-256, with the CPU's SHA instructions where it has them (x86-64 SHA-NI)
+/// and through libcrypto's EVP interface otherwise.
 ///
 /// `SHA256` is a streaming hasher for whole files; `SHA256.hash(_:)` is the
 /// one-shot form used for every chunk. A digest is a `ChunkID`-shaped 32-byte
 /// value whatever it names (a chunk, a file, a token).
 public final class SHA256 {
-    private let context: OpaquePointer
+    /// Where the hash is computed. Both give the same digests; tests compare them.
+    public enum Engine: Sendable {
+        /// The SHA instructions, through `CChunkKernel` (which can hash two messages at once).
+        case instructions
+        /// libcrypto.
+        case openSSL
 
-    public init() {
-        guard let context = EVP_MD_CTX_new() else {
-            fatalError("libcrypto could not allocate a digest context (out of memory)")
-        }
-        self.context = context
-        Self.check(EVP_DigestInit_ex(context, Self.algorithm.md, nil))
+        /// The instructions when this CPU has them.
+        public static let best: Engine = fu_sha256_available() != 0 ? .instructions : .openSSL
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    private enum State {
+        case instructions(UnsafeMutablePointer<fu_sha256>)
+        case openSSL(OpaquePointer)
+    }
+
+    private let state: State
+
+    public convenience init() { self.init(engine: .best) }
+
+    public init(engine: Engine) {
+        switch engine {
+        case .instructions:
+            precondition(fu_sha256_available() != 0, "this CPU has no SHA instructions")
+            let context = UnsafeMutablePointer<fu_sha256>.allocate(capacity: 1)
+            fu_sha256_init(context)
+            state = .instructions(context)
+        case .openSSL:
+            guard let context = EVP_MD_CTX_new() else {
+                fatalError("libcrypto could not allocate a digest context (out of memory)")
+            }
+            Self.check(EVP_DigestInit_ex(context, Self.algorithm.md, nil))
+            state = .openSSL(context)
+        }
+    }
+
+    deinit {
+        switch state {
+        case .instructions(let context): context.deallocate()
+        case .openSSL(let context): EVP_MD_CTX_free(context)
+        }
+    }
+
+    public var engine: Engine {
+        switch state {
+        case .instructions: .instructions
+        case .openSSL: .openSSL
+        }
+    }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
-        Self.check(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count))
+        switch state {
+        case .instructions(let context): fu_sha256_update(context, bytes.baseAddress, bytes.count)
+        case .openSSL(let context): Self.check(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count))
+        }
     }
 
     public func update(_ bytes: [UInt8]) {
@@ -32,32 +75,52 @@ public final class SHA256 {
 
     /// Starts over, reusing the context (no allocation).
     public func reset() {
-        Self.check(EVP_DigestInit_ex2(context, Self.algorithm.md, nil))
+        switch state {
+        case .instructions(let context): fu_sha256_init(context)
+        case .openSSL(let context): Self.check(EVP_DigestInit_ex2(context, Self.algorithm.md, nil))
+        }
     }
 
     /// Takes `other`'s state, as if everything passed to it had been passed to this one.
     public func copyState(from other: SHA256) {
-        Self.check(EVP_MD_CTX_copy_ex(context, other.context))
+        switch (state, other.state) {
+        case let (.instructions(context), .instructions(source)): context.pointee = source.pointee
+        case let (.openSSL(context), .openSSL(source)): Self.check(EVP_MD_CTX_copy_ex(context, source))
+        default: preconditionFailure("copyState between SHA256 engines")
+        }
     }
 
     /// The digest of everything passed to `update` since creation or `reset()`.
     public func finalize() -> ChunkID {
-        var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        return withUnsafeMutableBytes(of: &digest) { raw in
-            var length: UInt32 = 0
-            Self.check(EVP_DigestFinal_ex(context, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length))
-            return ChunkID(bytes: UnsafeRawBufferPointer(raw))
+        Self.digest { out in
+            switch state {
+            case .instructions(let context):
+                fu_sha256_final(context, out)
+            case .openSSL(let context):
+                var length: UInt32 = 0
+                Self.check(EVP_DigestFinal_ex(context, out, &length))
+            }
         }
     }
 
+    /// The context of the SHA-instruction engine, for `ChunkHashing`.
+    var instructionContext: UnsafeMutablePointer<fu_sha256>? {
+        if case .instructions(let context) = state { context } else { nil }
+    }
+
     /// The SHA-256 of `bytes` in one call.
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> ChunkID {
-        var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        return withUnsafeMutableBytes(of: &digest) { raw in
-            var length: UInt32 = 0
-            let out = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            check(EVP_Digest(bytes.baseAddress, bytes.count, out, &length, algorithm.md, nil))
-            return ChunkID(bytes: UnsafeRawBufferPointer(raw))
+    public static func hash(_ bytes: UnsafeRawBufferPointer, engine: Engine = .best) -> ChunkID {
+        digest { out in
+            switch engine {
+            case .instructions:
+                var context = fu_sha256()
+                fu_sha256_init(&context)
+                fu_sha256_update(&context, bytes.baseAddress, bytes.count)
+                fu_sha256_final(&context, out)
+            case .openSSL:
+                var length: UInt32 = 0
+                check(EVP_Digest(bytes.baseAddress, bytes.count, out, &length, algorithm.md, nil))
+            }
         }
     }
 
@@ -81,6 +144,15 @@ public final class SHA256 {
             let n = try FileIO.read(fd, into: buffer, path: path)
             if n == 0 { return hasher.finalize() }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+
+    /// A digest written by `body` into 32 bytes.
+    private static func digest(_ body: (UnsafeMutablePointer<UInt8>) -> Void) -> ChunkID {
+        var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &digest) { raw in
+            body(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            return ChunkID(bytes: UnsafeRawBufferPointer(raw))
         }
     }
 
@@ -119,4 +191,9 @@ public enum SecureRandom {
 
     /// `count` random bytes as lowercase hex.
     public static func hex(_ count: Int) -> String { Hex.encode(bytes(count)) }
+}
+
+extension SHA256.Engine {
+    /// The engines this CPU can run: both where it has the SHA instructions.
+    public static let available: [SHA256.Engine] = best == .instructions ? [.instructions, .openSSL] : [.openSSL]
 }

@@ -112,22 +112,42 @@ struct ChunkerTests {
         }
     }
 
-    @Test("cutting while hashing finds the same boundaries and the right digests")
-    func cutWhileHashing() {
+    @Test("cutting and hashing in batches finds the same boundaries and digests, with either SHA-256 engine",
+          arguments: SHA256.Engine.available, [false, true])
+    func cutAndHash(engine: SHA256.Engine, fileHashStartsPartway: Bool) throws {
+        // The standard sizes, and tiny ones: many chunks with a partial last block,
+        // chunks shorter than a block, a hash lane refilled again and again.
+        let tiny = try Chunker(ChunkerParameters(minSize: 64, averageSize: 256, maxSize: 1024))
         let data = pseudoRandomBytes(2_000_003, seed: 8) + [UInt8](repeating: 1, count: 600_000)
-        let chunkHash = SHA256(), fileHash = SHA256()
-        var start = 0
-        var pieces: [(Range<Int>, ChunkID)] = []
-        data.withUnsafeBytes { raw in
-            while start < raw.count {
-                let length = chunker.cut(UnsafeRawBufferPointer(rebasing: raw[start...]), hashingInto: chunkHash, file: fileHash)
-                pieces.append((start..<(start + length), chunkHash.finalize()))
-                start += length
+            + pseudoRandomBytes(100_001, seed: 9)
+        for chunker in [chunker, tiny] {
+            let expected = data.withUnsafeBytes { chunker.chunks(of: $0) }
+            let fileHash = SHA256(engine: engine)
+            let prefix: [UInt8] = fileHashStartsPartway ? [1, 2, 3] : []
+            fileHash.update(prefix)
+            var batch = ChunkBatch()
+            var pieces: [(Range<Int>, ChunkID)] = []
+            var generator = SplitMix64(seed: 10)
+            data.withUnsafeBytes { raw in
+                var start = 0
+                while start < raw.count {
+                    // Windows of uneven sizes, each at least one maximal chunk unless it is the last.
+                    let size = chunker.parameters.maxSize + Int(generator.next() % UInt64(4 * chunker.parameters.maxSize))
+                    let window = min(raw.count, start + size)
+                    let used = chunker.cutAndHash(
+                        UnsafeRawBufferPointer(rebasing: raw[start..<window]), isLast: window == raw.count,
+                        fileHash: fileHash, into: &batch)
+                    #expect(used > 0)
+                    pieces += batch.chunks.map { (($0.range.lowerBound + start)..<($0.range.upperBound + start), $0.id) }
+                    start += used
+                }
             }
+            #expect(pieces.map(\.0) == expected)
+            #expect(pieces.map(\.1) == expected.map { range in
+                data[range].withUnsafeBytes { SHA256.hash($0, engine: .openSSL) }
+            })
+            #expect(fileHash.finalize() == SHA256.hash(prefix + data))
         }
-        #expect(pieces.map(\.0) == cuts(data))
-        #expect(pieces.map(\.1) == pieces.map { SHA256.hash(Array(data[$0.0])) })
-        #expect(fileHash.finalize() == SHA256.hash(data))
     }
 }
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import ContentStore
 
-@Suite("SHA-256 through libcrypto")
+@Suite("SHA-256, with the SHA instructions and through libcrypto")
 struct SHA256Tests {
     // FIPS 180-2 / NIST CAVP test vectors.
     @Test("NIST vectors", arguments: [
@@ -13,11 +13,45 @@ struct SHA256Tests {
     ])
     func vectors(message: String, digest: String) {
         #expect(SHA256.hash(message).hex == digest)
+        for engine in SHA256.Engine.available {
+            #expect(Array(message.utf8).withUnsafeBytes { SHA256.hash($0, engine: engine) }.hex == digest)
+            let hasher = SHA256(engine: engine)
+            hasher.update(Array(message.utf8))
+            #expect(hasher.finalize().hex == digest)
+        }
     }
 
-    @Test("one million 'a', streamed in uneven pieces")
-    func millionA() {
-        let hasher = SHA256()
+    @Test("the SHA instructions and libcrypto agree on every length to 300 bytes and on uneven pieces")
+    func enginesAgree() {
+        let data = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+        for engine in SHA256.Engine.available {
+            for length in 0...300 {
+                let message = Array(data[7..<(7 + length)])
+                #expect(message.withUnsafeBytes { SHA256.hash($0, engine: engine) }
+                    == message.withUnsafeBytes { SHA256.hash($0, engine: .openSSL) })
+            }
+            // Uneven pieces; a copy taken partway (mid-block) goes on with the rest at once.
+            let hasher = SHA256(engine: engine), copy = SHA256(engine: engine)
+            var offset = 0, piece = 1, copied = false
+            while offset < data.count {
+                let end = min(data.count, offset + piece)
+                hasher.update(Array(data[offset..<end]))
+                offset = end
+                piece = piece * 2 + 1
+                if offset > 1_000, !copied {
+                    copy.copyState(from: hasher)
+                    copy.update(Array(data[offset...]))
+                    copied = true
+                }
+            }
+            #expect(hasher.finalize() == SHA256.hash(data))
+            #expect(copy.finalize() == SHA256.hash(data))
+        }
+    }
+
+    @Test("one million 'a', streamed in uneven pieces", arguments: SHA256.Engine.available)
+    func millionA(engine: SHA256.Engine) {
+        let hasher = SHA256(engine: engine)
         var left = 1_000_000
         var piece = 1
         while left > 0 {
