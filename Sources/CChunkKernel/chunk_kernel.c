@@ -19,7 +19,7 @@ static const uint32_t K[64] __attribute__((aligned(16))) = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-int fu_sha256_available(void) {
+static int detect(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
     const int ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1;
@@ -27,6 +27,18 @@ int fu_sha256_available(void) {
     __cpuid_count(7, 0, a, b, c, d);
     const int sha = (b >> 29) & 1;
     return ssse3 && sse41 && sha;
+}
+
+int fu_sha256_available(void) {
+    // CPUID traps to the hypervisor in a virtual machine: ask once. Threads that
+    // race here store the same value.
+    static int known = -1;
+    int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (value < 0) {
+        value = detect();
+        __atomic_store_n(&known, value, __ATOMIC_RELAXED);
+    }
+    return value;
 }
 
 /// SHA-256 state as the SHA instructions keep it: ABEF and CDGH.
@@ -211,6 +223,44 @@ static void run_two(lane *a, lane *b, size_t blocks) {
     b->state = y, b->next = q;
 }
 
+/// Puts the full blocks of a new message of `length` bytes at `start` in `l`.
+FU_SHA_TARGET
+static void start_message(lane *l, const uint8_t *start, size_t length, long job) {
+    fu_sha256 fresh;
+    fu_sha256_init(&fresh);
+    l->state = load_state(fresh.state);
+    l->begin = l->next = start;
+    l->end = start + length / 64 * 64;
+    l->job = job;
+}
+
+/// The message's state after its full blocks, as a context (to add its last bytes to).
+FU_SHA_TARGET
+static fu_sha256 context_of(const lane *l) {
+    fu_sha256 context;
+    store_state(l->state, context.state);
+    context.length = (uint64_t)(l->end - l->begin);
+    return context;
+}
+
+FU_SHA_TARGET
+void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, uint8_t a_digest[32],
+                    uint8_t b_digest[32]) {
+    lane x, y;
+    start_message(&x, a, a_length, 0);
+    start_message(&y, b, b_length, 1);
+    const size_t x_blocks = a_length / 64, y_blocks = b_length / 64;
+    run_two(&x, &y, x_blocks < y_blocks ? x_blocks : y_blocks);
+    run_one(&x);
+    run_one(&y);
+    fu_sha256 context = context_of(&x);
+    fu_sha256_update(&context, x.end, a_length % 64);
+    fu_sha256_final(&context, a_digest);
+    context = context_of(&y);
+    fu_sha256_update(&context, y.end, b_length % 64);
+    fu_sha256_final(&context, b_digest);
+}
+
 FU_SHA_TARGET
 void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uint8_t *digests, fu_sha256 *file) {
     if (count == 0) return;
@@ -240,13 +290,9 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
                 l->job = FILE_JOB;
                 file_job = NONE;
             } else if (next_chunk < count) {
-                fu_sha256 fresh;
-                fu_sha256_init(&fresh);
                 const size_t from = next_chunk ? ends[next_chunk - 1] : 0;
-                l->state = load_state(fresh.state);
-                l->begin = l->next = data + from;
-                l->end = l->begin + (ends[next_chunk] - from) / 64 * 64;
-                l->job = (long)next_chunk++;
+                start_message(l, data + from, ends[next_chunk] - from, (long)next_chunk);
+                next_chunk++;
             }
         }
         lane *a = &lane_of[0], *b = &lane_of[1];
@@ -267,9 +313,7 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
                 fu_sha256_update(file, l->end, total - done_at);
             } else {
                 const size_t index = (size_t)l->job;
-                fu_sha256 chunk;
-                store_state(l->state, chunk.state);
-                chunk.length = (uint64_t)(l->end - l->begin);
+                fu_sha256 chunk = context_of(l);
                 if (index == 0 && seed) {
                     *file = chunk;
                     file_from = done_at;
@@ -287,6 +331,12 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
 
 void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uint8_t *digests, fu_sha256 *file) {
     (void)data; (void)ends; (void)count; (void)digests; (void)file;
+    __builtin_trap(); // callers check fu_sha256_available() first
+}
+
+void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, uint8_t a_digest[32],
+                    uint8_t b_digest[32]) {
+    (void)a; (void)a_length; (void)b; (void)b_length; (void)a_digest; (void)b_digest;
     __builtin_trap(); // callers check fu_sha256_available() first
 }
 

@@ -45,8 +45,8 @@ public struct ChunkReader: ~Copyable {
             if start == end { return total }
             let available = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
             let used = chunker.cutAndHash(available, isLast: atEOF, fileHash: fileHash, into: &batch)
-            for (range, id) in batch.chunks {
-                try await body(UnsafeRawBufferPointer(rebasing: available[range]), id)
+            for k in 0..<batch.count {
+                try await body(UnsafeRawBufferPointer(rebasing: available[batch.range(at: k)]), batch.ids[k])
             }
             start += used
         }

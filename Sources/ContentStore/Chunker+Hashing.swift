@@ -10,9 +10,12 @@ public struct ChunkBatch: Sendable {
 
     public init() {}
 
-    /// The chunks' ranges in the data passed, and their ids.
-    public var chunks: some Sequence<(range: Range<Int>, id: ChunkID)> {
-        ends.indices.lazy.map { (($0 == 0 ? 0 : ends[$0 - 1])..<ends[$0], ids[$0]) }
+    /// The number of chunks.
+    public var count: Int { ends.count }
+
+    /// Where the chunk at `index` lies in the data passed.
+    public func range(at index: Int) -> Range<Int> {
+        (index == 0 ? 0 : ends[index - 1])..<ends[index]
     }
 
     mutating func removeAll() {
@@ -47,8 +50,7 @@ public struct ChunkBatch: Sendable {
             }
         case .openSSL:
             for k in ends.indices {
-                let chunk = UnsafeRawBufferPointer(rebasing: data[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
-                ids.append(SHA256.hash(chunk, engine: .openSSL))
+                ids.append(SHA256.hash(UnsafeRawBufferPointer(rebasing: data[range(at: k)]), engine: .openSSL))
             }
             file?.update(UnsafeRawBufferPointer(rebasing: data[..<last]))
         }

@@ -34,7 +34,7 @@ public final class SHA256 {
     public init(engine: Engine) {
         switch engine {
         case .instructions:
-            precondition(fu_sha256_available() != 0, "this CPU has no SHA instructions")
+            precondition(Engine.best == .instructions, "this CPU has no SHA instructions")
             let context = UnsafeMutablePointer<fu_sha256>.allocate(capacity: 1)
             fu_sha256_init(context)
             state = .instructions(context)
@@ -121,6 +121,27 @@ public final class SHA256 {
                 var length: UInt32 = 0
                 check(EVP_Digest(bytes.baseAddress, bytes.count, out, &length, algorithm.md, nil))
             }
+        }
+    }
+
+    /// The SHA-256 of two messages: with the SHA instructions, both at once,
+    /// nearly half again as fast as one after the other.
+    public static func hash(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, engine: Engine = .best) -> (ChunkID, ChunkID) {
+        switch engine {
+        case .instructions:
+            var digests: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &digests) { raw in
+                let out = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                fu_sha256_pair(
+                    a.baseAddress?.assumingMemoryBound(to: UInt8.self), a.count,
+                    b.baseAddress?.assumingMemoryBound(to: UInt8.self), b.count, out, out + 32)
+            }
+            return withUnsafeBytes(of: &digests) { raw in
+                (ChunkID(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<32])),
+                 ChunkID(bytes: UnsafeRawBufferPointer(rebasing: raw[32..<64])))
+            }
+        case .openSSL:
+            return (hash(a, engine: .openSSL), hash(b, engine: .openSSL))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SyncProtocol
 
 /// A JSON response with sorted keys, so bodies are stable for tests, caches
 /// and idempotent replays.
@@ -15,6 +16,7 @@ func JSONResponse(bytes: [UInt8], status: HTTPResponse.Status) -> Response {
 }
 
 func jsonBytes(_ value: some Encodable) throws -> [UInt8] {
+    if let pieces = value as? any PieceEncodable { return try pieces.jsonBytes() }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return Array(try encoder.encode(value))

@@ -81,6 +81,8 @@ public struct Pusher: Sendable {
         scan.files = []
         let total = scanned.reduce(Int64(0)) { $0 + $1.size }
         var timer = PhaseTimer(logger: logger, message: "push phase done")
+        // The project's file list is read while the folder is hashed: the server is idle then.
+        async let remoteFiles = api.files(client: client, project: project)
 
         // 1. Chunk and hash every file the last push of this folder did not see as it is
         //    now, on every core (content is read again only for missing chunks).
@@ -116,7 +118,7 @@ public struct Pusher: Sendable {
         //    server's: content, size and mode), and which of their chunks does the server
         //    lack? An unchanged file's chunks are those of a live version: kept by gc,
         //    never asked about, and the file is left out of the commit.
-        let remote = try await api.files(client: client, project: project)
+        let remote = try await remoteFiles
         var heads: [PathKey: Int] = [:]
         heads.reserveCapacity(remote.count)
         for (index, file) in remote.enumerated() { heads[PathKey(file.path)] = index }

@@ -18,7 +18,7 @@ struct UploadFrames: AsyncSequence, Sendable {
         var chunk: ChunkRef
     }
 
-    static let pieceBytes = 1 << 20
+    static let pieceBytes = 512 << 10
 
     /// The pushed folder, and each item's file relative to it (the absolute path is made
     /// only while the file is open).

@@ -38,6 +38,33 @@ public struct ChunkDigest: Hashable, Comparable, Sendable {
         self.init(bytes: bytes)
     }
 
+    /// Parses exactly 64 hex digits (either case), without allocating.
+    init?(hexDigits digits: UnsafeRawBufferPointer) {
+        guard digits.count == 2 * Self.byteCount else { return nil }
+        func word(_ start: Int) -> UInt64? {
+            var value: UInt64 = 0
+            for index in start..<(start + 16) {
+                guard let nibble = Self.nibble(digits[index]) else { return nil }
+                value = value << 4 | UInt64(nibble)
+            }
+            return value
+        }
+        guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
+        (w0, w1, w2, w3) = (a, b, c, d)
+    }
+
+    /// Appends the 64 lowercase hex digits.
+    func appendHex(to json: inout JSONPieces) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for word in [w0, w1, w2, w3] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    json.append(digits[Int((word >> UInt64(shift)) & 0xF)])
+                }
+            }
+        }
+    }
+
     /// The 32 bytes, in order (big-endian words, so the order matches the hex form).
     public var bytes: [UInt8] {
         var out = [UInt8]()

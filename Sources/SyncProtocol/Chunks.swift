@@ -17,7 +17,7 @@ extension ChunkListRequest: PieceEncodable {
         var json = JSONPieces()
         try json.object { members in
             try members.member("compression", compression)
-            try members.member("ids") { try $0.array(ids) { try $0.value($1) } }
+            try members.member("ids") { $0.digests(ids) }
         }
         return json.bytes
     }

@@ -40,6 +40,11 @@ public struct JSONPieces {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// One byte the caller knows to be valid JSON at this point.
+    mutating func append(_ byte: UInt8) {
+        bytes.append(byte)
+    }
+
     /// A line break, which JSON reads as white space: one element per line in a long array.
     public mutating func lineBreak() {
         bytes.append(UInt8(ascii: "\n"))

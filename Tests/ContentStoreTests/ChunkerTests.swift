@@ -138,7 +138,10 @@ struct ChunkerTests {
                         UnsafeRawBufferPointer(rebasing: raw[start..<window]), isLast: window == raw.count,
                         fileHash: fileHash, into: &batch)
                     #expect(used > 0)
-                    pieces += batch.chunks.map { (($0.range.lowerBound + start)..<($0.range.upperBound + start), $0.id) }
+                    for k in 0..<batch.count {
+                        let range = batch.range(at: k)
+                        pieces.append(((range.lowerBound + start)..<(range.upperBound + start), batch.ids[k]))
+                    }
                     start += used
                 }
             }

@@ -49,6 +49,22 @@ struct SHA256Tests {
         }
     }
 
+    @Test("two messages hashed at once get the digests of each alone")
+    func pairs() {
+        let data = (0..<5_000).map { UInt8(truncatingIfNeeded: $0 &* 40_503 >> 3) }
+        let lengths = [0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1_000, 4_999]
+        for engine in SHA256.Engine.available {
+            for a in lengths {
+                for b in lengths {
+                    let first = Array(data[..<a]), second = Array(data[(5_000 - b)...])
+                    let (x, y) = first.withUnsafeBytes { p in second.withUnsafeBytes { q in SHA256.hash(p, q, engine: engine) } }
+                    #expect(x == first.withUnsafeBytes { SHA256.hash($0, engine: .openSSL) })
+                    #expect(y == second.withUnsafeBytes { SHA256.hash($0, engine: .openSSL) })
+                }
+            }
+        }
+    }
+
     @Test("one million 'a', streamed in uneven pieces", arguments: SHA256.Engine.available)
     func millionA(engine: SHA256.Engine) {
         let hasher = SHA256(engine: engine)

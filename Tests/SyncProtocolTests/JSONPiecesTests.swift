@@ -66,9 +66,49 @@ struct JSONPiecesTests {
         for request in [
             ChunkListRequest(ids: []), ChunkListRequest(ids: (0..<5).map { Self.digest(UInt8($0)) }),
             ChunkListRequest(ids: [Self.digest(9)], compression: ChunkCompression.deflate),
+            ChunkListRequest(ids: Self.variedDigests(300), compression: ChunkCompression.deflate),
         ] {
             #expect(try request.jsonBytes() == Array(try encoder.encode(request)))
         }
+        for response in [MissingChunksResponse(missing: []), MissingChunksResponse(missing: Self.variedDigests(300))] {
+            #expect(try response.jsonBytes() == Array(try encoder.encode(response)))
+        }
+    }
+
+    /// Ids with every hex digit in every position.
+    static func variedDigests(_ count: Int) -> [ChunkDigest] {
+        (0..<count).map { n in ChunkDigest(bytes: (0..<32).map { UInt8(truncatingIfNeeded: n &* 31 &+ $0 &* 97) })! }
+    }
+
+    @Test("chunk lists in their compact form are read without JSONDecoder, to the same values")
+    func compactChunkLists() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for request in [
+            ChunkListRequest(ids: []), ChunkListRequest(ids: Self.variedDigests(1)),
+            ChunkListRequest(ids: Self.variedDigests(500), compression: ChunkCompression.deflate),
+        ] {
+            let bytes = try encoder.encode(request)
+            #expect(bytes.withUnsafeBytes { ChunkListRequest.compactJSON($0) } == request)
+        }
+        for response in [MissingChunksResponse(missing: []), MissingChunksResponse(missing: Self.variedDigests(500))] {
+            let bytes = try encoder.encode(response)
+            #expect(bytes.withUnsafeBytes { MissingChunksResponse.compactJSON($0) } == response)
+        }
+        let id = Self.variedDigests(1)[0].hex
+        #expect(Array(#"{"ids":["\#(id.uppercased())"]}"#.utf8).withUnsafeBytes { ChunkListRequest.compactJSON($0) }?.ids.first?.hex == id)
+    }
+
+    @Test("any other form of a chunk list is left to JSONDecoder", arguments: [
+        #"{ "ids":[] }"#, #"{"ids":[],"compression":"deflate"}"#, #"{"compression":"deflate","ids":[],"x":1}"#,
+        #"{"compression":"def\u0061te","ids":[]}"#, #"{"ids":["ab"]}"#, #"{"ids":[]}x"#, #"{"ids":[]"#, #"{"ids":[,]}"#,
+        #"{"ids":["zz00000000000000000000000000000000000000000000000000000000000000"]}"#, #"{"ids":null}"#, "",
+    ])
+    func otherForms(json: String) {
+        #expect(Array(json.utf8).withUnsafeBytes { ChunkListRequest.compactJSON($0) } == nil)
+        // The decoder still reads the valid ones among them, to the same shape.
+        let decoded = try? JSONDecoder().decode(ChunkListRequest.self, from: Data(json.utf8))
+        if json.hasPrefix(#"{ "ids""#) || json.hasPrefix(#"{"ids":[],"#) || json.contains(#"\u0061"#) { #expect(decoded != nil) }
     }
 
     @Test("an export manifest taken in pieces between files joins to the same bytes")

@@ -42,4 +42,8 @@ size_t fu_cut(const uint8_t *data, size_t count, const fu_chunking *chunking);
 /// SHA instructions wait on each other within one message, not across two.
 void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uint8_t *digests, fu_sha256 *file);
 
+/// The SHA-256 digests of two messages, hashed at once.
+void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, uint8_t a_digest[32],
+                    uint8_t b_digest[32]);
+
 #endif

@@ -47,26 +47,40 @@ struct ChunkController {
         // What a push's uploads leave in the allocator's arenas would add to its commit's peak.
         var size = 0
         defer { MemoryRelease.afterRequest(ofSize: size) }
+        // Frames are checked two at a time: the SHA instructions hash two messages
+        // nearly half again as fast as one after the other.
+        func accept(_ frame: ChunkFrame, _ id: ChunkID) async throws {
+            guard id.bytes == frame.id.bytes else {
+                throw APIError.badRequest("chunk \(frame.id.hex) does not match its content; the upload stopped there")
+            }
+            received += 1
+            if try await session.put(frame.bytes, id: id) {
+                stored += 1
+                bytes += Int64(frame.bytes.count)
+            }
+        }
+        var waiting: ChunkFrame?
         do {
             for try await buffer in request.body {
                 size += buffer.readableBytes
                 decoder.append(buffer.readableBytesView)
                 while let frame = try Self.next(&decoder) {
-                    let id = SHA256.hash(frame.bytes)
-                    guard id.bytes == frame.id.bytes else {
-                        throw APIError.badRequest("chunk \(frame.id.hex) does not match its content; the upload stopped there")
+                    guard let first = waiting else {
+                        waiting = frame
+                        continue
                     }
-                    received += 1
-                    if try await session.put(frame.bytes, id: id) {
-                        stored += 1
-                        bytes += Int64(frame.bytes.count)
-                    }
+                    waiting = nil
+                    let ids = first.bytes.withUnsafeBytes { a in frame.bytes.withUnsafeBytes { b in SHA256.hash(a, b) } }
+                    try await accept(first, ids.0)
+                    try await accept(frame, ids.1)
                 }
             }
+            if let last = waiting { try await accept(last, SHA256.hash(last.bytes)) }
             do { try decoder.finish() } catch { throw APIError.badRequest("the chunk stream ends in the middle of a frame") }
             try await session.finish()
         } catch {
             // Seal what arrived intact, so a retry after a broken connection skips it.
+            if let last = waiting { try? await accept(last, SHA256.hash(last.bytes)) }
             try? await session.finish()
             throw error
         }
