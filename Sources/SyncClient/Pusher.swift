@@ -81,136 +81,69 @@ public struct Pusher: Sendable {
         scan.files = []
         let total = scanned.reduce(Int64(0)) { $0 + $1.size }
         var timer = PhaseTimer(logger: logger, message: "push phase done")
-        // The project's file list is read while the folder is hashed: the server is idle then.
+        // The project's file list is read while the push cache is: the server is idle then.
         async let remoteFiles = api.files(client: client, project: project)
 
-        // 1. Chunk and hash every file the last push of this folder did not see as it is
-        //    now, on every core (content is read again only for missing chunks).
+        // 1. What the last push of this folder saw as it is now needs no reading (its
+        //    manifest is cached); every other file is chunked and hashed.
         let scannedAt = Int64(Date().timeIntervalSince1970 * 1e9)
         let cachePath = try cacheDirectory.map { folder in
             PushCache.path(in: folder, server: api.endpoint.url, client: client, project: project, folder: try FileIO.realPath(directory))
         }
-        var found: [Manifest] = []
-        var toHash: [Int] = []
+        var cached: [Manifest] = []
+        var needsHash = [Bool](repeating: false, count: scanned.count)
         do {
             let cache = rehash ? PushCache() : cachePath.map(PushCache.load) ?? PushCache()
-            found.reserveCapacity(scanned.count)
+            cached.reserveCapacity(scanned.count)
             for (index, file) in scanned.enumerated() {
                 if let known = cache.manifest(for: file) {
-                    found.append(known)
+                    cached.append(known)
                 } else {
-                    found.append(Manifest(size: 0, fileHash: Self.emptyID, chunks: []))
-                    toHash.append(index)
+                    cached.append(Manifest(size: 0, fileHash: Self.emptyID, chunks: []))
+                    needsHash[index] = true
                 }
             }
         }
-        let cachedBytes = total - toHash.reduce(Int64(0)) { $0 + scanned[$1].size }
-        let hashed = try await FileChunking.manifests(of: toHash.map { scanned[$0] }, chunker: chunker) { _, bytes in
-            progress?((cachedBytes + bytes) / 2, total)
-        }
-        for (index, manifest) in zip(toHash, hashed) { found[index] = manifest }
-        let manifests = found
-        found = []
-
-        timer.finished("chunk")
+        let hashedFiles = needsHash.reduce(0) { $0 + ($1 ? 1 : 0) }
 
         // 2. Which files differ from the project's latest versions (the same test as the
-        //    server's: content, size and mode), and which of their chunks does the server
-        //    lack? An unchanged file's chunks are those of a live version: kept by gc,
-        //    never asked about, and the file is left out of the commit.
+        //    server's: content, size and mode)? An unchanged file's chunks are those of a
+        //    live version: kept by gc, never asked about, and the file is left out of the
+        //    commit.
         let remote = try await remoteFiles
         var heads: [PathKey: Int] = [:]
         heads.reserveCapacity(remote.count)
         for (index, file) in remote.enumerated() { heads[PathKey(file.path)] = index }
-        var present = [Bool](repeating: false, count: remote.count)
-        var changed: [Int] = []
-        for (index, file) in scanned.enumerated() {
-            guard let head = heads[PathKey(file.path)] else {
-                changed.append(index)
-                continue
+
+        // 3. Hash the files a group at a time; after each group, ask which of its new chunks
+        //    the server lacks and queue them for the upload requests, which send them
+        //    (streamed from the files) while the next group is hashed.
+        let queue = UploadQueue()
+        let progressCounter = PushProgressCounter(total: total, report: progress)
+        let paths = scanned.map(\.path)
+        let hashing = try await withThrowingTaskGroup(of: HashingResult?.self) { group in
+            group.addTask { [cached, needsHash, heads] in
+                defer { queue.finish() }
+                return try await hashAndQueue(
+                    scanned, manifests: cached, needsHash: needsHash, remote: remote, heads: heads,
+                    queue: queue, progress: progressCounter)
             }
-            present[head] = true
-            let remoteFile = remote[head], manifest = manifests[index]
-            if remoteFile.size != file.size || remoteFile.mode != Int(file.mode) || remoteFile.sha256.bytes != manifest.fileHash.bytes {
-                changed.append(index)
+            group.addTask {
+                try await uploadAll(from: queue, root: directory, paths: paths, progress: progressCounter)
+                return nil
             }
+            var hashing: HashingResult?
+            while let result = try await group.next() {
+                if let result { hashing = result }
+            }
+            return hashing!
         }
-        // Each chunk of the changed files once, in id order.
-        var wanted: [ChunkRef] = []
-        for index in changed { wanted.append(contentsOf: manifests[index].chunks) }
-        wanted.sort { $0.id < $1.id }
-        wanted = wanted.enumerated().compactMap { $0 > 0 && wanted[$0 - 1].id == $1.id ? nil : $1 }
-        var missing = try await missingChunks(wanted.map(\.id))
-        let missingBytes = wanted.reduce(Int64(0)) { missing.contains($1.id) ? $0 + Int64($1.length) : $0 }
-        wanted = []
-
-        timer.finished("missing")
-
-        // 3. Upload them, streamed from the files; after a broken connection, ask again
-        //    and send only what still is missing.
-        let uploaded = Counter()
-        let paths = changed.map { scanned[$0].path }
-        for attempt in 1...Self.uploadAttempts where !missing.isEmpty {
-            // Each missing chunk once, from the first file that has it.
-            var items: [UploadFrames.Item] = []
-            items.reserveCapacity(missing.count)
-            var queued = [Bool](repeating: false, count: missing.count)
-            for (position, index) in changed.enumerated() {
-                var offset: Int64 = 0
-                for chunk in manifests[index].chunks {
-                    if let slot = missing.slot(of: chunk.id), !queued[slot] {
-                        queued[slot] = true
-                        items.append(UploadFrames.Item(file: position, offset: offset, chunk: chunk))
-                    }
-                    offset += Int64(chunk.length)
-                }
-            }
-            do {
-                // Requests of at most `requestBytes`, sent on `streams` connections at
-                // once: the server hashes and stores each on its own core.
-                var requests: [ArraySlice<UploadFrames.Item>] = []
-                let share = max(1, missingBytes / Int64(Self.streams))
-                var start = items.startIndex
-                while start < items.endIndex {
-                    var end = start
-                    var bytes: Int64 = 0
-                    let limit = min(Self.requestBytes, share)
-                    while end < items.endIndex && (end == start || bytes + Int64(items[end].chunk.length) <= limit) {
-                        bytes += Int64(items[end].chunk.length)
-                        end += 1
-                    }
-                    requests.append(items[start..<end])
-                    start = end
-                }
-                let report: @Sendable (Int) -> Void = { length in
-                    let done = uploaded.add(Int64(length))
-                    progress?(Self.uploadProgress(uploaded: done, missing: missingBytes, total: total), total)
-                }
-                let next = Counter()
-                let batches = requests
-                let api = self.api
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<min(Self.streams, batches.count) {
-                        group.addTask {
-                            while true {
-                                let index = Int(next.add(1) - 1)
-                                guard index < batches.count else { return }
-                                _ = try await api.uploadChunks(
-                                    streaming: UploadFrames(root: directory, paths: paths, items: batches[index], sent: report))
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-                missing = SortedChunkIDs([])
-            } catch let error as RemoteError {
-                guard case .transport = error, attempt < Self.uploadAttempts else { throw error }
-                logger.info("upload interrupted, resuming", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                missing = try await missingChunks(items.map(\.chunk.id))
-            }
-        }
-
-        timer.finished("upload")
+        cached = []
+        let manifests = hashing.manifests
+        var present = hashing.present
+        let changed = hashing.changed
+        let missingBytes = hashing.missingBytes
+        timer.finished("hash and upload")
 
         // 4. Commit: every changed file, every empty folder, and deletions (all judged
         // against the list read in step 2; a concurrent push in between may win). A folder
@@ -259,7 +192,7 @@ public struct Pusher: Sendable {
             files: scanned.count, bytes: total, uploadedBytes: missingBytes, deduplicatedBytes: total - missingBytes,
             written: result.written.count, deleted: result.deleted.count,
             unchanged: result.unchanged.count + scanned.count - changed.count, commit: result.cursor,
-            hashedFiles: toHash.count)
+            hashedFiles: hashedFiles)
     }
 
     /// The ids among `ids` the server does not have, asked in bounded requests.
@@ -272,20 +205,163 @@ public struct Pusher: Sendable {
         return SortedChunkIDs(missing)
     }
 
-    /// A push's progress in bytes of `total`: chunking is the first half, the upload of
-    /// the `missing` bytes the second.
-    static func uploadProgress(uploaded: Int64, missing: Int64, total: Int64) -> Int64 {
-        let half = total / 2
-        guard missing > 0 else { return half }
-        // uploaded × half overflows Int64 from about 4 GiB on: multiply at full width.
-        let done = min(max(uploaded, 0), missing)
-        return half + missing.dividingFullWidth(done.multipliedFullWidth(by: half)).quotient
+    /// What the hashing of a push found.
+    struct HashingResult: Sendable {
+        var manifests: [Manifest]
+        /// The changed files (new, or differing from their latest version), in scan order.
+        var changed: [Int]
+        /// Per remote file: whether the folder still has it.
+        var present: [Bool]
+        /// Bytes of chunks queued for upload.
+        var missingBytes: Int64
+    }
+
+    /// Files hashed per group, and the group's bytes, at most: large enough that the
+    /// question about its chunks is one request, small enough that the upload starts soon.
+    static let groupFiles = 4_096
+    static let groupBytes: Int64 = 32 << 20
+
+    /// Step 3's producer: hashes the files that need it, a group at a time, judges each
+    /// file against the project's latest versions, and queues the chunks the server lacks.
+    private func hashAndQueue(
+        _ scanned: [ScannedFile], manifests: [Manifest], needsHash: [Bool], remote: [RemoteFile], heads: [PathKey: Int],
+        queue: UploadQueue, progress: PushProgressCounter
+    ) async throws -> HashingResult {
+        var manifests = manifests
+        var changed: [Int] = []
+        var present = [Bool](repeating: false, count: remote.count)
+        // Each chunk is asked about (and sent) once, from the first changed file that has it.
+        var asked = Set<ChunkID>()
+        var missingBytes: Int64 = 0
+        var start = 0
+        while start < scanned.count {
+            var end = start, toHash: [Int] = [], hashBytes: Int64 = 0
+            while end < scanned.count && end - start < 4 * Self.groupFiles && toHash.count < Self.groupFiles && hashBytes < Self.groupBytes {
+                if needsHash[end] {
+                    toHash.append(end)
+                    hashBytes += scanned[end].size
+                }
+                end += 1
+            }
+            let hashed = try await FileChunking.manifests(of: toHash.map { scanned[$0] }, chunker: chunker) { _, bytes in
+                progress.hashed(bytes)
+            }
+            for (index, manifest) in zip(toHash, hashed) { manifests[index] = manifest }
+            progress.hashedElsewhere(scanned[start..<end].reduce(Int64(0)) { $0 + $1.size } - hashBytes)
+
+            var candidates: [UploadFrames.Item] = []
+            var settled: Int64 = 0
+            for index in start..<end {
+                let file = scanned[index], manifest = manifests[index]
+                if let head = heads[PathKey(file.path)] {
+                    present[head] = true
+                    let remoteFile = remote[head]
+                    if remoteFile.size == file.size && remoteFile.mode == Int(file.mode) && remoteFile.sha256.bytes == manifest.fileHash.bytes {
+                        settled += file.size
+                        continue
+                    }
+                }
+                changed.append(index)
+                var offset: Int64 = 0
+                for chunk in manifest.chunks {
+                    if asked.insert(chunk.id).inserted {
+                        candidates.append(UploadFrames.Item(file: index, offset: offset, chunk: chunk))
+                    } else {
+                        settled += Int64(chunk.length)
+                    }
+                    offset += Int64(chunk.length)
+                }
+            }
+            let missing = try await missingChunks(candidates.map(\.chunk.id))
+            let items = candidates.filter { missing.contains($0.chunk.id) }
+            let groupMissing = items.reduce(Int64(0)) { $0 + Int64($1.chunk.length) }
+            missingBytes += groupMissing
+            progress.settled(settled + candidates.reduce(Int64(0)) { $0 + Int64($1.chunk.length) } - groupMissing)
+            queue.add(items)
+            start = end
+        }
+        return HashingResult(manifests: manifests, changed: changed, present: present, missingBytes: missingBytes)
+    }
+
+    /// Step 3's consumer: `streams` requests at once, each taking chunks from the queue
+    /// until it has sent `requestBytes` (then another starts) or the queue is done. After a
+    /// broken connection, what that request took is asked about again and only what still
+    /// is missing is sent.
+    private func uploadAll(from queue: UploadQueue, root: String, paths: [String], progress: PushProgressCounter) async throws {
+        let api = self.api
+        let report: @Sendable (Int) -> Void = { progress.settled(Int64($0)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<Self.streams {
+                group.addTask {
+                    while let first = await queue.next() {
+                        let taken = SentItems()
+                        let source = UploadFrames.Source.queue(queue, first: first, limit: Self.requestBytes, taken: taken)
+                        do {
+                            _ = try await api.uploadChunks(streaming: UploadFrames(root: root, paths: paths, source: source, sent: report))
+                        } catch let error as RemoteError {
+                            guard case .transport = error else { throw error }
+                            try await resend(taken.all, root: root, paths: paths, after: error)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Sends again whichever of `items` the server still lacks after a broken upload.
+    private func resend(_ items: [UploadFrames.Item], root: String, paths: [String], after error: RemoteError) async throws {
+        var pending = items
+        for attempt in 2...Self.uploadAttempts {
+            logger.info("upload interrupted, resuming", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+            let missing = try await missingChunks(pending.map(\.chunk.id))
+            pending = pending.filter { missing.contains($0.chunk.id) }
+            guard !pending.isEmpty else { return }
+            do {
+                _ = try await api.uploadChunks(streaming: UploadFrames(root: root, paths: paths, items: pending[...], sent: { _ in }))
+                return
+            } catch let error as RemoteError {
+                guard case .transport = error, attempt < Self.uploadAttempts else { throw error }
+            }
+        }
     }
 }
 
-/// Bytes handed to the connection so far, from the upload's body producer.
-private final class Counter: Sendable {
-    private let value = Atomic<Int64>(0)
+/// A push's progress in bytes of `total`: each byte counts half when it is hashed (or
+/// known from the cache) and half when it is settled: sent, found on the server, or part
+/// of an unchanged file.
+final class PushProgressCounter: Sendable {
+    private let done = Atomic<Int64>(0)
+    private let total: Int64
+    private let report: (@Sendable (_ done: Int64, _ total: Int64) -> Void)?
+    private let hashedSoFar = Atomic<Int64>(0)
 
-    func add(_ n: Int64) -> Int64 { value.wrappingAdd(n, ordering: .relaxed).newValue }
+    init(total: Int64, report: (@Sendable (_ done: Int64, _ total: Int64) -> Void)?) {
+        self.total = total
+        self.report = report
+    }
+
+    /// Hashing reports the bytes of the current group hashed so far (`FileChunking`'s count).
+    func hashed(_ groupBytes: Int64) {
+        let previous = hashedSoFar.exchange(groupBytes, ordering: .relaxed)
+        add(max(0, groupBytes - previous))
+    }
+
+    /// Bytes that needed no hashing (cached), at the end of a group; starts the next count.
+    func hashedElsewhere(_ bytes: Int64) {
+        hashedSoFar.store(0, ordering: .relaxed)
+        add(bytes)
+    }
+
+    func settled(_ bytes: Int64) { add(bytes) }
+
+    private func add(_ bytes: Int64) {
+        let value = done.wrappingAdd(bytes, ordering: .relaxed).newValue
+        report?(min(total, value / 2), total)
+    }
+
+    /// Where the count stands, in bytes of `total`.
+    var value: Int64 { min(total, done.load(ordering: .relaxed) / 2) }
 }
+
+

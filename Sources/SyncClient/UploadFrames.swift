@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The body of one `PUT /v1/chunks`: frames of chunks read straight from the pushed
-/// files as the connection takes them, so memory holds one piece (about 1 MiB) however
+/// files as the connection takes them, so memory holds one piece (about half a MiB) however
 /// much is uploaded, and reading overlaps the server's hashing and writing.
 struct UploadFrames: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
@@ -20,48 +20,88 @@ struct UploadFrames: AsyncSequence, Sendable {
 
     static let pieceBytes = 512 << 10
 
+    /// Where a request's items come from: a fixed list (a resend), or a push's queue, up
+    /// to `limit` bytes, recording each item taken in `taken`.
+    enum Source: Sendable {
+        case items(ArraySlice<Item>)
+        case queue(UploadQueue, first: Item, limit: Int64, taken: SentItems)
+    }
+
     /// The pushed folder, and each item's file relative to it (the absolute path is made
     /// only while the file is open).
     let root: String
     let paths: [String]
-    let items: ArraySlice<Item>
+    let source: Source
     /// Called with each chunk's length as it is handed to the connection.
     let sent: @Sendable (Int) -> Void
 
-    var bytes: Int64 { items.reduce(0) { $0 + Int64($1.chunk.length) } }
+    init(root: String, paths: [String], items: ArraySlice<Item>, sent: @escaping @Sendable (Int) -> Void) {
+        self.init(root: root, paths: paths, source: .items(items), sent: sent)
+    }
+
+    init(root: String, paths: [String], source: Source, sent: @escaping @Sendable (Int) -> Void) {
+        self.root = root
+        self.paths = paths
+        self.source = source
+        self.sent = sent
+    }
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(root: root, paths: paths, items: items, sent: sent)
+        Iterator(root: root, paths: paths, source: source, sent: sent)
     }
 
     final class Iterator: AsyncIteratorProtocol {
         private let root: String
         private let paths: [String]
-        private let items: ArraySlice<Item>
+        private let source: Source
         private let sent: @Sendable (Int) -> Void
-        private var position: Int
+        private var position = 0
+        private var bytes: Int64 = 0
         private var fd: Int32 = -1
         private var openFile = -1
         private var openPath = ""
 
-        init(root: String, paths: [String], items: ArraySlice<Item>, sent: @escaping @Sendable (Int) -> Void) {
+        init(root: String, paths: [String], source: Source, sent: @escaping @Sendable (Int) -> Void) {
             self.root = root
             self.paths = paths
-            self.items = items
+            self.source = source
             self.sent = sent
-            position = items.startIndex
+            if case .items(let items) = source { position = items.startIndex }
         }
 
         deinit {
             if fd >= 0 { FileIO.close(fd) }
         }
 
+        /// The next item to send: from the list; from the queue, waiting for one only
+        /// when the piece is still empty (what is ready goes out without waiting).
+        private func nextItem(pieceIsEmpty: Bool) async -> Item? {
+            switch source {
+            case .items(let items):
+                guard position < items.endIndex else { return nil }
+                defer { position += 1 }
+                return items[position]
+            case let .queue(queue, first, limit, taken):
+                let item: Item?
+                if position == 0 {
+                    item = first
+                } else if bytes >= limit {
+                    return nil
+                } else {
+                    item = pieceIsEmpty ? await queue.next() : queue.poll()
+                }
+                if let item {
+                    position += 1
+                    taken.append(item)
+                }
+                return item
+            }
+        }
+
         func next() async throws -> ByteBuffer? {
-            guard position < items.endIndex else { return nil }
             var buffer = ByteBuffer()
             buffer.reserveCapacity(UploadFrames.pieceBytes + ChunkFrame.headerSize + 256 << 10)
-            while position < items.endIndex && buffer.readableBytes < UploadFrames.pieceBytes {
-                let item = items[position]
+            while buffer.readableBytes < UploadFrames.pieceBytes, let item = await nextItem(pieceIsEmpty: buffer.readableBytes == 0) {
                 if item.file != openFile {
                     if fd >= 0 { FileIO.close(fd) }
                     fd = -1
@@ -77,10 +117,10 @@ struct UploadFrames: AsyncSequence, Sendable {
                     try FileIO.pread(descriptor, into: target, at: item.offset, path: path)
                     return item.chunk.length
                 }
+                bytes += Int64(item.chunk.length)
                 sent(item.chunk.length)
-                position += 1
             }
-            return buffer
+            return buffer.readableBytes == 0 ? nil : buffer
         }
     }
 }
