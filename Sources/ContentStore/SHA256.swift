@@ -153,13 +153,15 @@ public final class SHA256 {
         hash(Array(string.utf8))
     }
 
-    /// The SHA-256 of a whole file, read in 1 MiB pieces.
+    /// The SHA-256 of a whole file, read in 512 KiB pieces: under glibc's mmap threshold
+    /// (`MallocTuning`), so the buffer is reused memory, not a mapping made, faulted in
+    /// and unmapped for every file a pull checks.
     package static func hash(fileAt path: String) throws -> ChunkID {
         let fd = try FileIO.open(path, O_RDONLY)
         defer { FileIO.close(fd) }
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 512 << 10, alignment: 64)
         defer { buffer.deallocate() }
         while true {
             let n = try FileIO.read(fd, into: buffer, path: path)
