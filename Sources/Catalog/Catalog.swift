@@ -37,13 +37,8 @@ public final class Catalog: Sendable {
         }
         let catalog = Catalog(connection: connection, logger: logger)
         do {
-            // WAL lets readers in other processes work during a write; FULL makes a commit
-            // durable. Statement journals (a multi-row INSERT's undo, within a transaction)
-            // stay in memory instead of a temporary file written for every batch of a commit.
-            for pragma in [
-                "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 10000",
-                "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY",
-            ] {
+            // WAL lets readers in other processes work during a write; FULL makes a commit durable.
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON"] {
                 try await catalog.database.raw(SQLQueryString(pragma)).run()
             }
             try await catalog.migrate()

@@ -231,7 +231,8 @@ public struct Pusher: Sendable {
         var changed: [Int] = []
         var present = [Bool](repeating: false, count: remote.count)
         // Each chunk is asked about (and sent) once, from the first changed file that has it.
-        var asked = Set<ChunkID>()
+        // The ids of earlier groups as one sorted array: a Set of 100,000 ids takes 8 MB.
+        var asked = SortedChunkIDs([])
         var missingBytes: Int64 = 0
         var start = 0
         while start < scanned.count {
@@ -250,6 +251,7 @@ public struct Pusher: Sendable {
             progress.hashedElsewhere(scanned[start..<end].reduce(Int64(0)) { $0 + $1.size } - hashBytes)
 
             var candidates: [UploadFrames.Item] = []
+            var inGroup = Set<ChunkID>()
             var settled: Int64 = 0
             for index in start..<end {
                 let file = scanned[index], manifest = manifests[index]
@@ -264,7 +266,7 @@ public struct Pusher: Sendable {
                 changed.append(index)
                 var offset: Int64 = 0
                 for chunk in manifest.chunks {
-                    if asked.insert(chunk.id).inserted {
+                    if !asked.contains(chunk.id) && inGroup.insert(chunk.id).inserted {
                         candidates.append(UploadFrames.Item(file: index, offset: offset, chunk: chunk))
                     } else {
                         settled += Int64(chunk.length)
@@ -272,6 +274,8 @@ public struct Pusher: Sendable {
                     offset += Int64(chunk.length)
                 }
             }
+            asked.formUnion(Array(inGroup))
+            inGroup = []
             let missing = try await missingChunks(candidates.map(\.chunk.id))
             let items = candidates.filter { missing.contains($0.chunk.id) }
             let groupMissing = items.reduce(Int64(0)) { $0 + Int64($1.chunk.length) }

@@ -45,4 +45,24 @@ struct SortedChunkIDs {
     }
 
     func contains(_ id: ChunkID) -> Bool { slot(of: id) != nil }
+
+    /// Adds `others` (any order, repeats allowed) in one merge: a push adds each group's
+    /// ids to those it asked about before.
+    mutating func formUnion(_ others: [ChunkID]) {
+        let added = SortedChunkIDs(others).ids
+        var merged: [ChunkID] = []
+        merged.reserveCapacity(ids.count + added.count)
+        var i = 0, j = 0
+        while i < ids.count || j < added.count {
+            if j == added.count || (i < ids.count && ids[i] < added[j]) {
+                merged.append(ids[i])
+                i += 1
+            } else {
+                if i < ids.count && ids[i] == added[j] { i += 1 }
+                merged.append(added[j])
+                j += 1
+            }
+        }
+        ids = merged
+    }
 }

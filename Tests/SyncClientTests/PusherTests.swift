@@ -39,6 +39,18 @@ struct PusherTests {
         #expect(SortedChunkIDs([]).slot(of: ids[0]) == nil)
     }
 
+    @Test("merging ids into a sorted list keeps it sorted, without repeats, whatever overlaps")
+    func union() {
+        let ids = (0..<60).map { SHA256.hash(Array("chunk \($0)".utf8)) }
+        var sorted = SortedChunkIDs([])
+        sorted.formUnion(Array(ids[10..<30]) + Array(ids[10..<12]))
+        sorted.formUnion([])
+        sorted.formUnion(Array(ids[0..<15]))
+        sorted.formUnion(Array(ids[25..<60].reversed()))
+        #expect(sorted.all == ids.sorted())
+        #expect(ids.allSatisfy { sorted.contains($0) })
+    }
+
     @Test("a push reads only the files changed since the last push of the folder; a damaged cache costs one full read")
     func pushCache() async throws {
         try await LiveServer.run { server in
