@@ -16,6 +16,14 @@ public struct ChunkID: Hashable, Comparable, Sendable {
         w3 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
     }
 
+    /// The id as four big-endian words (the form the wire's `ChunkDigest` keeps too):
+    /// converting between the two costs no allocation.
+    public init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        (w0, w1, w2, w3) = words
+    }
+
+    public var words: (UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3) }
+
     /// Returns nil unless `bytes` holds exactly 32 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }

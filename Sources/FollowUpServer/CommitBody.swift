@@ -56,8 +56,8 @@ extension FileUpload {
         self.init(
             path: file.path, size: file.size, mode: file.mode, mtimeNs: file.mtimeNs,
             manifest: Manifest(
-                size: file.size, fileHash: ChunkID(bytes: file.sha256.bytes)!,
-                chunks: file.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) }),
+                size: file.size, fileHash: ChunkID(words: file.sha256.words),
+                chunks: file.chunks.map { ChunkRef(id: ChunkID(words: $0.id.words), length: Int($0.length)) }),
             phase: file.phase)
     }
 }

@@ -93,8 +93,8 @@ struct PullPlan: Sendable {
                 throw RemoteError.badResponse("change \(event.seq) carries a malformed file version")
             }
             record(local, .put(RemoteVersion(
-                size: data.size, mode: data.mode, mtimeNs: data.mtimeNs, sha256: ChunkID(bytes: data.sha256.bytes)!,
-                chunks: data.chunks.map { ChunkRef(id: ChunkID(bytes: $0.id.bytes)!, length: Int($0.length)) },
+                size: data.size, mode: data.mode, mtimeNs: data.mtimeNs, sha256: ChunkID(words: data.sha256.words),
+                chunks: data.chunks.map { ChunkRef(id: ChunkID(words: $0.id.words), length: Int($0.length)) },
                 time: event.time)))
         case .ledgerEntry:
             guard let entry = event.ledger else {

@@ -52,7 +52,7 @@ public struct Pusher: Sendable {
     /// Upload requests in flight at once.
     static let streams = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
     static let emptyID = SHA256.hash([])
-    static let emptyHash = ChunkDigest(bytes: emptyID.bytes)!
+    static let emptyHash = ChunkDigest(words: emptyID.words)
 
     public init(api: APIClient, chunker: Chunker, logger: Logger, cacheDirectory: String? = nil) {
         self.api = api
@@ -172,8 +172,8 @@ public struct Pusher: Sendable {
             let file = scanned[index], manifest = manifests[index]
             return CommitFile(
                 path: file.path, size: file.size, mode: Int(file.mode), mtimeNs: file.modifiedNanoseconds,
-                sha256: ChunkDigest(bytes: manifest.fileHash.bytes)!,
-                chunks: manifest.chunks.map { ChunkSpan(id: ChunkDigest(bytes: $0.id.bytes)!, length: Int64($0.length)) },
+                sha256: ChunkDigest(words: manifest.fileHash.words),
+                chunks: manifest.chunks.map { ChunkSpan(id: ChunkDigest(words: $0.id.words), length: Int64($0.length)) },
                 phase: phase)
         }
         let result = try await api.commit(client: client, project: project, body)
@@ -199,8 +199,8 @@ public struct Pusher: Sendable {
     private func missingChunks(_ ids: [ChunkID]) async throws -> SortedChunkIDs {
         var missing: [ChunkID] = []
         for start in stride(from: 0, to: ids.count, by: Self.idsPerRequest) {
-            let batch = ids[start..<min(start + Self.idsPerRequest, ids.count)].map { ChunkDigest(bytes: $0.bytes)! }
-            missing += try await api.missingChunks(batch).map { ChunkID(bytes: $0.bytes)! }
+            let batch = ids[start..<min(start + Self.idsPerRequest, ids.count)].map { ChunkDigest(words: $0.words) }
+            missing += try await api.missingChunks(batch).map { ChunkID(words: $0.words) }
         }
         return SortedChunkIDs(missing)
     }

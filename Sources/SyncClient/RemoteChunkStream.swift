@@ -81,7 +81,7 @@ final class RemoteChunkStream {
             bytes += chunks[end].length
             end += 1
         }
-        let ids = chunks[position..<end].map { ChunkDigest(bytes: $0.id.bytes)! }
+        let ids = chunks[position..<end].map { ChunkDigest(words: $0.id.words) }
         body = try await api.fetchChunks(ids, compression: compression).makeAsyncIterator()
         windowEnd = end
     }

@@ -38,6 +38,14 @@ public struct ChunkDigest: Hashable, Comparable, Sendable {
         self.init(bytes: bytes)
     }
 
+    /// The id as four big-endian words (the form `ContentStore.ChunkID` keeps too):
+    /// converting between the two costs no allocation.
+    public init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        (w0, w1, w2, w3) = words
+    }
+
+    public var words: (UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3) }
+
     /// Parses exactly 64 hex digits (either case), without allocating.
     init?(hexDigits digits: UnsafeRawBufferPointer) {
         guard digits.count == 2 * Self.byteCount else { return nil }

@@ -31,7 +31,7 @@ struct ChunkController {
         try await storage.catalog.touch(Array(present), at: Date())
         var seen = Set<ChunkID>()
         let missing = ids.filter { !present.contains($0) && seen.insert($0).inserted }
-        return try JSONResponse(MissingChunksResponse(missing: missing.map { ChunkDigest(bytes: $0.bytes)! }))
+        return try JSONResponse(MissingChunksResponse(missing: missing.map { ChunkDigest(words: $0.words) }))
     }
 
     /// Staff only: a stream of `[id][u32 length][bytes]` frames. Every chunk is
@@ -122,7 +122,7 @@ struct ChunkController {
                     let deflated = compress ? ChunkCompression.compress(chunk) : nil
                     let body = deflated ?? chunk
                     buffer.writeBytes(try FrameEncoder.header(
-                        id: ChunkDigest(bytes: id.bytes)!, length: body.count, compressed: deflated != nil))
+                        id: ChunkDigest(words: id.words), length: body.count, compressed: deflated != nil))
                     buffer.writeBytes(body)
                     if buffer.readableBytes >= Self.sendBytes {
                         try await writer.write(buffer)
@@ -141,7 +141,7 @@ struct ChunkController {
     private static func list(_ request: Request, context: AppRequestContext) async throws -> (ids: [ChunkID], compression: String?) {
         let body = try await JSONBody<ChunkListRequest>(request, context: context, limit: listLimit)
         guard body.value.ids.count <= maxIDs else { throw APIError.payloadTooLarge("at most \(maxIDs) ids per request") }
-        return (body.value.ids.map { ChunkID(bytes: $0.bytes)! }, body.value.compression)
+        return (body.value.ids.map { ChunkID(words: $0.words) }, body.value.compression)
     }
 
     private static func next(_ decoder: inout FrameDecoder) throws -> ChunkFrame? {

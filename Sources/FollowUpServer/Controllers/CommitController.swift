@@ -53,7 +53,7 @@ struct CommitController {
         version.manifest.map { manifest in
             RemoteFile(
                 path: version.path, version: version.version, size: version.size, mode: version.mode,
-                mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: manifest.fileHash.bytes)!)
+                mtimeNs: version.mtimeNs, sha256: ChunkDigest(words: manifest.fileHash.words))
         }
     }
 

@@ -65,7 +65,7 @@ struct ExportController {
                     contentBytes += version.size
                     try manifest.add(ExportedFile(
                         project: project, path: version.path, version: version.version, size: version.size, mode: version.mode,
-                        mtimeNs: version.mtimeNs, sha256: ChunkDigest(bytes: (version.manifest?.fileHash ?? SHA256.hash([])).bytes)!,
+                        mtimeNs: version.mtimeNs, sha256: ChunkDigest(words: (version.manifest?.fileHash ?? SHA256.hash([])).words),
                         phase: version.phase, hourEntry: version.hourEntry))
                 }
                 if manifest.pendingBytes >= Self.flushBytes { try spool.append(manifest.takeBytes()) }
