@@ -170,6 +170,39 @@ public final class SHA256 {
         }
     }
 
+    /// The SHA-256 of two whole files, read in 256 KiB pieces and hashed at once (with
+    /// the SHA instructions, nearly half again as fast as one after the other); nil for
+    /// a file that cannot be read.
+    package static func hash(filesAt first: String, _ second: String) -> (ChunkID?, ChunkID?) {
+        guard Engine.best == .instructions else { return ((try? hash(fileAt: first)), (try? hash(fileAt: second))) }
+        let a = SHA256(), b = SHA256()
+        let pieceBytes = 256 << 10  // two of them stay under the mmap threshold, as in `hash(fileAt:)`
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * pieceBytes, alignment: 64)
+        defer { buffer.deallocate() }
+        let fds = [first, second].map { path -> Int32? in
+            guard let fd = try? FileIO.open(path, O_RDONLY) else { return nil }
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+            return fd
+        }
+        defer { for fd in fds { if let fd { FileIO.close(fd) } } }
+        var done = fds.map { $0 == nil }, failed = done
+        while !(done[0] && done[1]) {
+            var counts = [0, 0]
+            for k in 0..<2 where !done[k] {
+                do {
+                    counts[k] = try FileIO.read(fds[k]!, into: UnsafeMutableRawBufferPointer(rebasing: buffer[(k * pieceBytes)..<((k + 1) * pieceBytes)]), path: k == 0 ? first : second)
+                } catch {
+                    failed[k] = true
+                }
+                if counts[k] == 0 { done[k] = true }
+            }
+            guard case .instructions(let x) = a.state, case .instructions(let y) = b.state else { break }
+            let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            fu_sha256_update_pair(x, base, counts[0], y, base + pieceBytes, counts[1])
+        }
+        return (failed[0] ? nil : a.finalize(), failed[1] ? nil : b.finalize())
+    }
+
     /// A digest written by `body` into 32 bytes.
     private static func digest(_ body: (UnsafeMutablePointer<UInt8>) -> Void) -> ChunkID {
         var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))

@@ -168,6 +168,12 @@ final class FileMaterializer {
         (try? SHA256.hash(fileAt: written.part)) == written.sha256
     }
 
+    /// ``check(_:)`` of two contents, hashed at once.
+    static func check(_ first: Written, _ second: Written) -> (Bool, Bool) {
+        let (a, b) = SHA256.hash(filesAt: first.part, second.part)
+        return (a == first.sha256, b == second.sha256)
+    }
+
     /// After its check, a content goes under its final name, or away (and with it the
     /// chunks it offered).
     func settle(_ written: Written, ok: Bool) throws {

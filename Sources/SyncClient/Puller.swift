@@ -385,9 +385,27 @@ private struct PullRun {
         // Contents are written here as the chunks arrive, and hash-checked in child tasks
         // (on the other cores), settled under their final name only once all are written:
         // a later content may still be copying chunks from an earlier one's `.part` file.
+        // Two contents to a check task: the SHA instructions hash two files at once nearly
+        // half again as fast as one after the other.
         var checked: [(step: Int, ok: Bool)] = []
-        try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+        try await withThrowingTaskGroup(of: [(Int, Bool)].self) { group in
             var running = 0
+            var waiting: (number: Int, written: FileMaterializer.Written)?
+            func check(_ first: (number: Int, written: FileMaterializer.Written), _ second: (number: Int, written: FileMaterializer.Written)?) async throws {
+                if running == Self.checksInFlight, let results = try await group.next() {
+                    checked += results
+                    running -= 1
+                }
+                if let second {
+                    group.addTask {
+                        let (a, b) = FileMaterializer.check(first.written, second.written)
+                        return [(first.number, a), (second.number, b)]
+                    }
+                } else {
+                    group.addTask { [(first.number, FileMaterializer.check(first.written))] }
+                }
+                running += 1
+            }
             for (number, step) in steps.enumerated() {
                 let written = try await materializer.write(step, remote: stream) { bytes in
                     bytesDone += bytes
@@ -397,14 +415,15 @@ private struct PullRun {
                     failed.append(step.job)
                     continue
                 }
-                if running == Self.checksInFlight, let result = try await group.next() {
-                    checked.append(result)
-                    running -= 1
+                if let first = waiting {
+                    waiting = nil
+                    try await check(first, (number, written))
+                } else {
+                    waiting = (number, written)
                 }
-                group.addTask { (number, FileMaterializer.check(written)) }
-                running += 1
             }
-            for try await result in group { checked.append(result) }
+            if let last = waiting { try await check(last, nil) }
+            for try await results in group { checked += results }
         }
         self.bytesDone = bytesDone
         contentsDone += steps.count
