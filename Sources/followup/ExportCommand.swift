@@ -43,6 +43,8 @@ struct ExportCommand: AsyncParsableCommand {
         if output == "-" && fsync { throw ValidationError("--fsync needs -o FILE") }
     }
 
+    static let writeBytes = 1 << 20
+
     func run() async throws {
         let parts = target.split(separator: "/").map(String.init)
         let api = try remote.client(logger: try options.logger("followup.export"))
@@ -56,17 +58,29 @@ struct ExportCommand: AsyncParsableCommand {
         var fdOpen = true
         do {
             var flushed: Int64 = 0
-            for try await buffer in export.body {
-                try buffer.readableBytesView.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: output) }
-                written += Int64(buffer.readableBytes)
+            // The response arrives in pieces of tens of KiB: gathered into writes of 1 MiB,
+            // the file takes a twentieth of the system calls.
+            var gathered: [UInt8] = []
+            gathered.reserveCapacity(Self.writeBytes)
+            var inFile: Int64 = 0
+            func writeGathered() throws {
+                try gathered.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: output) }
+                inFile += Int64(gathered.count)
+                gathered.removeAll(keepingCapacity: true)
                 // Start writing to disk as it comes, so the final fsync has little left to do.
-                if fsync && written - flushed >= 8 << 20 {
-                    FileIO.startWriteback(fd, offset: flushed, length: written - flushed)
-                    flushed = written
+                if fsync && inFile - flushed >= 8 << 20 {
+                    FileIO.startWriteback(fd, offset: flushed, length: inFile - flushed)
+                    flushed = inFile
                 }
+            }
+            for try await buffer in export.body {
+                if gathered.count + buffer.readableBytes > Self.writeBytes { try writeGathered() }
+                gathered.append(contentsOf: buffer.readableBytesView)
+                written += Int64(buffer.readableBytes)
                 let total = export.contentBytes ?? 0
                 bar.update(done: min(written, total), total: total, bytes: (min(written, total), total))
             }
+            try writeGathered()
             if let temporary {
                 guard !fsync || Glibc.fsync(fd) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
                 // close reports a late write error (e.g. a full disk found at delayed allocation).
