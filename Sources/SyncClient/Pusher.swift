@@ -42,6 +42,10 @@ public struct Pusher: Sendable {
     let cacheDirectory: String?
     /// How long ago a file must have changed for the cache to trust its status.
     var cacheSettleNanoseconds = PushCache.settleNanoseconds
+    /// Files hashed per group, and the group's bytes, at most: large enough that the
+    /// question about its chunks is one request, small enough that the upload starts soon.
+    var groupFiles = 4_096
+    var groupBytes: Int64 = 32 << 20
 
     /// Frames go in streamed requests of up to this many bytes: a broken connection costs
     /// at most one (what arrived before the break is kept by the server), and each
@@ -216,10 +220,6 @@ public struct Pusher: Sendable {
         var missingBytes: Int64
     }
 
-    /// Files hashed per group, and the group's bytes, at most: large enough that the
-    /// question about its chunks is one request, small enough that the upload starts soon.
-    static let groupFiles = 4_096
-    static let groupBytes: Int64 = 32 << 20
 
     /// Step 3's producer: hashes the files that need it, a group at a time, judges each
     /// file against the project's latest versions, and queues the chunks the server lacks.
@@ -237,7 +237,7 @@ public struct Pusher: Sendable {
         var start = 0
         while start < scanned.count {
             var end = start, toHash: [Int] = [], hashBytes: Int64 = 0
-            while end < scanned.count && end - start < 4 * Self.groupFiles && toHash.count < Self.groupFiles && hashBytes < Self.groupBytes {
+            while end < scanned.count && end - start < 4 * groupFiles && toHash.count < groupFiles && hashBytes < groupBytes {
                 if needsHash[end] {
                     toHash.append(end)
                     hashBytes += scanned[end].size

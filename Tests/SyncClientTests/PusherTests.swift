@@ -144,6 +144,37 @@ struct PusherTests {
         }
     }
 
+    @Test("a push in many small groups uploads each content once and commits every file, byte for byte")
+    func pushInGroups() async throws {
+        try await LiveServer.run { server in
+            let folder = server.root + "/groups"
+            // 12 files, two of each content, the pairs far apart so that they land in different groups.
+            for n in 0..<12 {
+                try TestTree.write(folder, "f\(String(format: "%02d", n)).bin", TestTree.bytes(30_000 + 1_000 * (n % 6), seed: UInt64(n % 6)))
+            }
+            try TestTree.write(folder, "big.bin", TestTree.bytes(700_000, seed: 40))
+            // Two equal files in one group: asked about and sent once.
+            try TestTree.write(folder, "dup-a.bin", TestTree.bytes(50_000, seed: 41))
+            try TestTree.write(folder, "dup-b.bin", TestTree.bytes(50_000, seed: 41))
+            var pusher = try server.pusher()
+            pusher.groupFiles = 2
+            pusher.groupBytes = 100_000
+            let pushed = try await pusher.push(directory: folder, client: "acme", project: "site")
+            let unique = (0..<6).reduce(0) { $0 + 30_000 + 1_000 * $1 } + 700_000 + 50_000
+            #expect(pushed.files == 15 && pushed.written == 15)
+            #expect(pushed.uploadedBytes == Int64(unique))
+            #expect(pushed.deduplicatedBytes == pushed.bytes - Int64(unique))
+            let files = try await server.storage.catalog.files(client: "acme", project: "site")
+            #expect(files.count == 15)
+            for file in files {
+                let expected = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file.path))
+                #expect(try await server.storage.store.contents(of: try #require(file.manifest)) == Array(expected))
+            }
+            let again = try await pusher.push(directory: folder, client: "acme", project: "site")
+            #expect(again.uploadedBytes == 0 && again.unchanged == 15)
+        }
+    }
+
     @Test("push, re-push (nothing travels), change one file (only its new chunks travel), delete one")
     func pushCycle() async throws {
         try await LiveServer.run { server in
