@@ -223,42 +223,54 @@ static void run_two(lane *a, lane *b, size_t blocks) {
     b->state = y, b->next = q;
 }
 
-/// Puts the full blocks of a new message of `length` bytes at `start` in `l`.
+/// Puts the full blocks of the `length` bytes at `start` in `l`, carrying on from
+/// `context` (which must be at a block boundary).
 FU_SHA_TARGET
-static void start_message(lane *l, const uint8_t *start, size_t length, long job) {
-    fu_sha256 fresh;
-    fu_sha256_init(&fresh);
-    l->state = load_state(fresh.state);
+static void start_lane(lane *l, const fu_sha256 *context, const uint8_t *start, size_t length, long job) {
+    l->state = load_state(context->state);
     l->begin = l->next = start;
     l->end = start + length / 64 * 64;
     l->job = job;
 }
 
-/// The message's state after its full blocks, as a context (to add its last bytes to).
+/// Hands the lane's state back to `context`, which has then taken the lane's blocks.
+FU_SHA_TARGET
+static void end_lane(const lane *l, fu_sha256 *context) {
+    store_state(l->state, context->state);
+    context->length += (uint64_t)(l->end - l->begin);
+}
+
+/// A new message's context after the lane's blocks (to add its last bytes to).
 FU_SHA_TARGET
 static fu_sha256 context_of(const lane *l) {
     fu_sha256 context;
-    store_state(l->state, context.state);
-    context.length = (uint64_t)(l->end - l->begin);
+    fu_sha256_init(&context);
+    end_lane(l, &context);
     return context;
+}
+
+/// The digest of a new message whose full blocks the lane has hashed and which ends at `end`.
+FU_SHA_TARGET
+static void finish_message(const lane *l, const uint8_t *end, uint8_t digest[32]) {
+    fu_sha256 context = context_of(l);
+    fu_sha256_update(&context, l->end, (size_t)(end - l->end));
+    fu_sha256_final(&context, digest);
 }
 
 FU_SHA_TARGET
 void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, uint8_t a_digest[32],
                     uint8_t b_digest[32]) {
+    fu_sha256 fresh;
+    fu_sha256_init(&fresh);
     lane x, y;
-    start_message(&x, a, a_length, 0);
-    start_message(&y, b, b_length, 1);
+    start_lane(&x, &fresh, a, a_length, 0);
+    start_lane(&y, &fresh, b, b_length, 1);
     const size_t x_blocks = a_length / 64, y_blocks = b_length / 64;
     run_two(&x, &y, x_blocks < y_blocks ? x_blocks : y_blocks);
     run_one(&x);
     run_one(&y);
-    fu_sha256 context = context_of(&x);
-    fu_sha256_update(&context, x.end, a_length % 64);
-    fu_sha256_final(&context, a_digest);
-    context = context_of(&y);
-    fu_sha256_update(&context, y.end, b_length % 64);
-    fu_sha256_final(&context, b_digest);
+    finish_message(&x, a + a_length, a_digest);
+    finish_message(&y, b + b_length, b_digest);
 }
 
 FU_SHA_TARGET
@@ -269,16 +281,15 @@ void fu_sha256_update_pair(fu_sha256 *a, const uint8_t *a_data, size_t a_count, 
         fu_sha256_update(b, b_data, b_count);
         return;
     }
-    const size_t blocks = (a_count < b_count ? a_count : b_count) / 64;
-    lane x = {.state = load_state(a->state), .begin = a_data, .next = a_data, .end = a_data + blocks * 64};
-    lane y = {.state = load_state(b->state), .begin = b_data, .next = b_data, .end = b_data + blocks * 64};
-    run_two(&x, &y, blocks);
-    store_state(x.state, a->state);
-    store_state(y.state, b->state);
-    a->length += blocks * 64;
-    b->length += blocks * 64;
-    fu_sha256_update(a, a_data + blocks * 64, a_count - blocks * 64);
-    fu_sha256_update(b, b_data + blocks * 64, b_count - blocks * 64);
+    const size_t together = (a_count < b_count ? a_count : b_count) / 64 * 64;
+    lane x, y;
+    start_lane(&x, a, a_data, together, 0);
+    start_lane(&y, b, b_data, together, 1);
+    run_two(&x, &y, together / 64);
+    end_lane(&x, a);
+    end_lane(&y, b);
+    fu_sha256_update(a, a_data + together, a_count - together);
+    fu_sha256_update(b, b_data + together, b_count - together);
 }
 
 FU_SHA_TARGET
@@ -296,6 +307,8 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
         file_from = missing < total ? missing : total;
         fu_sha256_update(file, data, file_from);
     }
+    fu_sha256 fresh;
+    fu_sha256_init(&fresh);
     lane lane_of[2] = {{.job = IDLE}, {.job = IDLE}};
     size_t next_chunk = 0;
     for (;;) {
@@ -303,15 +316,11 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
             lane *l = &lane_of[k];
             if (l->job != IDLE) continue;
             if (file_job == READY) {
-                fu_sha256 *f = file;
-                l->state = load_state(f->state);
-                l->begin = l->next = data + file_from;
-                l->end = l->begin + (total - file_from) / 64 * 64;
-                l->job = FILE_JOB;
+                start_lane(l, file, data + file_from, total - file_from, FILE_JOB);
                 file_job = NONE;
             } else if (next_chunk < count) {
                 const size_t from = next_chunk ? ends[next_chunk - 1] : 0;
-                start_message(l, data + from, ends[next_chunk] - from, (long)next_chunk);
+                start_lane(l, &fresh, data + from, ends[next_chunk] - from, (long)next_chunk);
                 next_chunk++;
             }
         }
@@ -328,19 +337,16 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
             if (l->job == IDLE || l->next < l->end) continue;
             const size_t done_at = (size_t)(l->end - data);
             if (l->job == FILE_JOB) {
-                store_state(l->state, file->state);
-                file->length += (uint64_t)(l->end - l->begin);
+                end_lane(l, file);
                 fu_sha256_update(file, l->end, total - done_at);
             } else {
                 const size_t index = (size_t)l->job;
-                fu_sha256 chunk = context_of(l);
                 if (index == 0 && seed) {
-                    *file = chunk;
+                    *file = context_of(l);
                     file_from = done_at;
                     file_job = READY;
                 }
-                fu_sha256_update(&chunk, l->end, ends[index] - done_at);
-                fu_sha256_final(&chunk, digests + 32 * index);
+                finish_message(l, data + ends[index], digests + 32 * index);
             }
             l->job = IDLE;
         }

@@ -37,19 +37,15 @@ public struct Chunker: Sendable {
     /// `data` must hold at least `maxSize` bytes unless it is the rest of the
     /// stream; the result is then in `minSize...maxSize`, or all of `data` when
     /// less than that remains.
+    ///
+    /// The gear scan is in C (`CChunkKernel`, beside the hashing): four bytes a step,
+    /// only one shift and add of each step waiting on the step before.
     public func cut(_ data: UnsafeRawBufferPointer) -> Int {
         guard let base = data.baseAddress else { return 0 }
-        return withKernelParameters { fu_cut(base.assumingMemoryBound(to: UInt8.self), data.count, $0) }
-    }
-
-    /// The parameters as `CChunkKernel` takes them. The gear scan is in C with the
-    /// hashing: four bytes a step, only one shift and add of each step waiting
-    /// on the step before.
-    func withKernelParameters<R>(_ body: (UnsafePointer<fu_chunking>) -> R) -> R {
         var kernel = fu_chunking(
             min_size: parameters.minSize, average_size: parameters.averageSize, max_size: parameters.maxSize,
             mask_small: maskSmall, mask_large: maskLarge, gear: gear.gear)
-        return body(&kernel)
+        return fu_cut(base.assumingMemoryBound(to: UInt8.self), data.count, &kernel)
     }
 
     /// The chunk ranges of an in-memory buffer.

@@ -103,7 +103,7 @@ public final class SHA256 {
         }
     }
 
-    /// The context of the SHA-instruction engine, for `ChunkHashing`.
+    /// The context of the SHA-instruction engine, for the kernel's multi-message calls.
     var instructionContext: UnsafeMutablePointer<fu_sha256>? {
         if case .instructions(let context) = state { context } else { nil }
     }
@@ -157,9 +157,8 @@ public final class SHA256 {
     /// (`MallocTuning`), so the buffer is reused memory, not a mapping made, faulted in
     /// and unmapped for every file a pull checks.
     package static func hash(fileAt path: String) throws -> ChunkID {
-        let fd = try FileIO.open(path, O_RDONLY)
+        let fd = try openSequential(path)
         defer { FileIO.close(fd) }
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 512 << 10, alignment: 64)
         defer { buffer.deallocate() }
@@ -174,16 +173,14 @@ public final class SHA256 {
     /// the SHA instructions, nearly half again as fast as one after the other); nil for
     /// a file that cannot be read.
     package static func hash(filesAt first: String, _ second: String) -> (ChunkID?, ChunkID?) {
-        guard Engine.best == .instructions else { return ((try? hash(fileAt: first)), (try? hash(fileAt: second))) }
         let a = SHA256(), b = SHA256()
+        guard let x = a.instructionContext, let y = b.instructionContext else {
+            return ((try? hash(fileAt: first)), (try? hash(fileAt: second)))
+        }
         let pieceBytes = 256 << 10  // two of them stay under the mmap threshold, as in `hash(fileAt:)`
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * pieceBytes, alignment: 64)
         defer { buffer.deallocate() }
-        let fds = [first, second].map { path -> Int32? in
-            guard let fd = try? FileIO.open(path, O_RDONLY) else { return nil }
-            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-            return fd
-        }
+        let fds = [first, second].map { try? openSequential($0) }
         defer { for fd in fds { if let fd { FileIO.close(fd) } } }
         var done = fds.map { $0 == nil }, failed = done
         while !(done[0] && done[1]) {
@@ -196,11 +193,17 @@ public final class SHA256 {
                 }
                 if counts[k] == 0 { done[k] = true }
             }
-            guard case .instructions(let x) = a.state, case .instructions(let y) = b.state else { break }
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             fu_sha256_update_pair(x, base, counts[0], y, base + pieceBytes, counts[1])
         }
         return (failed[0] ? nil : a.finalize(), failed[1] ? nil : b.finalize())
+    }
+
+    /// `path` opened to be read once from start to end.
+    private static func openSequential(_ path: String) throws -> Int32 {
+        let fd = try FileIO.open(path, O_RDONLY)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        return fd
     }
 
     /// A digest written by `body` into 32 bytes.

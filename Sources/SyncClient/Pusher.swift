@@ -258,7 +258,7 @@ public struct Pusher: Sendable {
                 if let head = heads[PathKey(file.path)] {
                     present[head] = true
                     let remoteFile = remote[head]
-                    if remoteFile.size == file.size && remoteFile.mode == Int(file.mode) && remoteFile.sha256.bytes == manifest.fileHash.bytes {
+                    if remoteFile.size == file.size && remoteFile.mode == Int(file.mode) && remoteFile.sha256 == ChunkDigest(words: manifest.fileHash.words) {
                         settled += file.size
                         continue
                     }

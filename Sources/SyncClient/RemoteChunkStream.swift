@@ -46,7 +46,7 @@ final class RemoteChunkStream {
             let frame: ChunkFrame?
             do { frame = try decoder.next() } catch { throw RemoteError.badResponse("\(error)") }
             if let frame {
-                guard frame.id.bytes == expected.id.bytes else {
+                guard frame.id == ChunkDigest(words: expected.id.words) else {
                     throw RemoteError.badResponse("the server sent chunk \(frame.id) where \(expected.id) was asked for")
                 }
                 let bytes = frame.compressed ? try inflate(frame.bytes, length: expected.length) : frame.bytes

@@ -27,15 +27,8 @@ public struct ChunkDigest: Hashable, Comparable, Sendable {
 
     /// Parses 64 hex digits (either case); nil for anything else.
     public init?(hex: some StringProtocol) {
-        let digits = Array(hex.utf8)
-        guard digits.count == 2 * Self.byteCount else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(Self.byteCount)
-        for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = Self.nibble(digits[pair]), let low = Self.nibble(digits[pair + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        self.init(bytes: bytes)
+        guard let digest = Array(hex.utf8).withUnsafeBytes({ Self(hexDigits: $0) }) else { return nil }
+        self = digest
     }
 
     /// The id as four big-endian words (the form `ContentStore.ChunkID` keeps too):
@@ -63,11 +56,16 @@ public struct ChunkDigest: Hashable, Comparable, Sendable {
 
     /// Appends the 64 lowercase hex digits.
     func appendHex(to json: inout JSONPieces) {
+        forEachHexDigit { json.append($0) }
+    }
+
+    /// Calls `body` with each of the 64 lowercase hex digits, in order.
+    private func forEachHexDigit(_ body: (UInt8) -> Void) {
         let digits: StaticString = "0123456789abcdef"
         digits.withUTF8Buffer { digits in
             for word in [w0, w1, w2, w3] {
                 for shift in stride(from: 60, through: 0, by: -4) {
-                    json.append(digits[Int((word >> UInt64(shift)) & 0xF)])
+                    body(digits[Int((word >> UInt64(shift)) & 0xF)])
                 }
             }
         }
@@ -87,13 +85,9 @@ public struct ChunkDigest: Hashable, Comparable, Sendable {
 
     /// 64 lowercase hex digits.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(2 * Self.byteCount)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
+        forEachHexDigit { out.append($0) }
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -15,15 +15,6 @@ struct BatchedPullTests {
         return puller
     }
 
-    func expectSameTree(_ source: String, _ pulled: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let expected = try TestTree.snapshot(source)
-        let actual = try TestTree.snapshot(pulled)
-        #expect(actual.keys.sorted() == expected.keys.sorted(), sourceLocation: sourceLocation)
-        for (path, bytes) in expected where actual[path] != bytes {
-            Issue.record("\(path) differs", sourceLocation: sourceLocation)
-        }
-    }
-
     @Test("identical contents and shared chunks in different batches travel once; renames and swaps across batches fetch nothing")
     func dedupAndRenames() async throws {
         try await LiveServer.run { server in
@@ -47,7 +38,7 @@ struct BatchedPullTests {
             let folder = server.root + "/client"
             let puller = try puller(server)
             let first = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(first.filesWritten == 14)
             // Each content assembled once; the edited copy takes most chunks from the first.
             #expect(first.fetchedBytes + first.reusedBytes == 3_000_000 + 5000 + small)
@@ -63,7 +54,7 @@ struct BatchedPullTests {
             try TestTree.write(source, "b/f2.txt", one)
             _ = try await pusher.push(directory: source, client: "acme", project: "site")
             let renamed = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(renamed.fetchedBytes == 0)
             #expect(renamed.filesDeleted == 3 && renamed.conflicts.isEmpty)
             #expect(!FileManager.default.fileExists(atPath: folder + "/site/a"))
@@ -92,7 +83,7 @@ struct BatchedPullTests {
             _ = try await pusher.push(directory: source, client: "acme", project: "site")
 
             let summary = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(summary.conflicts.isEmpty && summary.filesDeleted == 2)
             // The moved contents are copies of files the pull deleted.
             #expect(summary.fetchedBytes == 8 * 600 + Int64("now a folder".utf8.count))

@@ -115,6 +115,16 @@ enum TestTree {
         return entries
     }
 
+    /// Expects the trees under `source` and `pulled` to hold the same entries and bytes.
+    static func expectSame(_ source: String, _ pulled: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = try snapshot(source)
+        let actual = try snapshot(pulled)
+        #expect(actual.keys.sorted() == expected.keys.sorted(), sourceLocation: sourceLocation)
+        for (path, bytes) in expected where actual[path] != bytes {
+            Issue.record("\(path) differs", sourceLocation: sourceLocation)
+        }
+    }
+
     static func modificationTime(_ path: String) throws -> Date {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
     }

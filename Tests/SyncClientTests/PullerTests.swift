@@ -27,15 +27,6 @@ struct PullerTests {
         try FileManager.default.createDirectory(atPath: folder + "/drafts/nothing yet", withIntermediateDirectories: true)
     }
 
-    func expectSameTree(_ source: String, _ pulled: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let expected = try TestTree.snapshot(source)
-        let actual = try TestTree.snapshot(pulled)
-        #expect(actual.keys.sorted() == expected.keys.sorted(), sourceLocation: sourceLocation)
-        for (path, bytes) in expected where actual[path] != bytes {
-            Issue.record("\(path) differs", sourceLocation: sourceLocation)
-        }
-    }
-
     /// `makeTree` pushed by staff and pulled once by acme: (staff folder, client folder, pusher, puller).
     func syncedTree(_ server: LiveServer) async throws -> (String, String, Pusher, Puller) {
         let source = server.root + "/staff"
@@ -58,7 +49,7 @@ struct PullerTests {
             let folder = server.root + "/client"
             let puller = try server.puller(server.acmeToken)
             let first = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(first.filesWritten == 6 && first.foldersCreated == 1 && first.conflicts.isEmpty)
             #expect(first.fetchedBytes == 1_500_000 + 70_000 + 18 + 6)     // the duplicate logo is copied locally
             #expect(first.reusedBytes == 0)
@@ -85,7 +76,7 @@ struct PullerTests {
             _ = try await pusher.push(directory: source, client: "acme", project: "site")
 
             let summary = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(summary.filesWritten == 2 && summary.filesDeleted == 1)
             #expect(summary.fetchedBytes > 4096 && summary.fetchedBytes <= 2 * 262_144 + 8)
             #expect(summary.reusedBytes + summary.fetchedBytes == 1_500_000 + 8)
@@ -102,7 +93,7 @@ struct PullerTests {
             _ = try await pusher.push(directory: source, client: "acme", project: "site")
 
             let summary = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(summary.fetchedBytes == 0)
             #expect(summary.reusedBytes == 1_500_000 + 70_000 + 18 + 6)     // the duplicate logo is one content
             #expect(summary.filesDeleted == 5 && summary.filesWritten == 5)
@@ -184,7 +175,7 @@ struct PullerTests {
             #expect(try SyncState.loadPosition(from: folder).cursor == 0)
 
             let resumed = try await puller.pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")       // no partial file left behind either
+            try TestTree.expectSame(source, folder + "/site")       // no partial file left behind either
             #expect(resumed.reusedBytes >= 2_000_000)
             #expect(resumed.fetchedBytes <= 5_000_000 - 2_000_000)
         }
@@ -254,7 +245,7 @@ struct PullerTests {
             _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
             let folder = server.root + "/client"
             let summary = try await server.puller(server.acmeToken, compression: true).pull(folder: folder, client: "acme")
-            try expectSameTree(source, folder + "/site")
+            try TestTree.expectSame(source, folder + "/site")
             #expect(summary.fetchedBytes == Int64(text.count + 300_000))
             #expect(summary.transferredBytes < 300_000 + Int64(text.count) / 4)
             #expect(summary.transferredBytes > 300_000)     // the noise went as is

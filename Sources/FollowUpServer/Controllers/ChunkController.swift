@@ -50,7 +50,7 @@ struct ChunkController {
         // Frames are checked two at a time: the SHA instructions hash two messages
         // nearly half again as fast as one after the other.
         func accept(_ frame: ChunkFrame, _ id: ChunkID) async throws {
-            guard id.bytes == frame.id.bytes else {
+            guard ChunkDigest(words: id.words) == frame.id else {
                 throw APIError.badRequest("chunk \(frame.id.hex) does not match its content; the upload stopped there")
             }
             received += 1
