@@ -117,19 +117,16 @@ struct ChunkController {
                 // uses it, and `followup verify` checks the packs.
                 // Frames go out in writes of about 1 MiB: one write per 64 KiB chunk costs
                 // more in hand-offs to the event loop than the copy into a larger buffer.
-                var buffer = ByteBufferAllocator().buffer(capacity: Self.sendBytes + (64 << 10))
+                let pending = PendingBuffer(capacity: Self.sendBytes + ChunkFrame.headerSize + store.configuration.chunker.maxSize + (64 << 10))
                 try await store.read(ids, verify: false) { id, chunk in
                     let deflated = compress ? ChunkCompression.compress(chunk) : nil
                     let body = deflated ?? chunk
-                    buffer.writeBytes(try FrameEncoder.header(
+                    pending.append(try FrameEncoder.header(
                         id: ChunkDigest(words: id.words), length: body.count, compressed: deflated != nil))
-                    buffer.writeBytes(body)
-                    if buffer.readableBytes >= Self.sendBytes {
-                        try await writer.write(buffer)
-                        buffer = ByteBufferAllocator().buffer(capacity: Self.sendBytes + (64 << 10))
-                    }
+                    pending.append(body)
+                    try await pending.send(to: &writer, atLeast: Self.sendBytes)
                 }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                try await pending.send(to: &writer, atLeast: 1)
                 try await writer.finish(nil)
             })
     }

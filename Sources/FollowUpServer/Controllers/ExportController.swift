@@ -171,34 +171,6 @@ struct ExportController {
     }
 }
 
-/// The response bytes not yet written: a reference, so that the tar writer's sink can append
-/// to it; used by one task at a time.
-///
-/// Three buffers in turn: the connection still holds the one just sent, but by the time
-/// its turn comes back it is done with it, so its memory is written again instead of a
-/// fresh allocation faulted in page by page (a tenth of the export's time). If the
-/// connection does still hold it, `clear()` copies on write into a fresh buffer.
-private final class PendingBuffer: @unchecked Sendable {
-    private var buffers: [ByteBuffer]
-    private var current = 0
-
-    init(capacity: Int) {
-        buffers = (0..<6).map { _ in ByteBufferAllocator().buffer(capacity: capacity) }
-    }
-
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        buffers[current].writeBytes(bytes)
-    }
-
-    /// Sends the bytes so far once there are at least `bytes` of them.
-    func send(to writer: inout any ResponseBodyWriter, atLeast bytes: Int) async throws {
-        guard buffers[current].readableBytes >= bytes else { return }
-        try await writer.write(buffers[current])
-        current = (current + 1) % buffers.count
-        buffers[current].clear()
-    }
-}
-
 /// The names of the ledger files in a client's folder and in an export.
 enum LedgerFolderName {
     static let csv = "LEDGER.csv"
