@@ -151,7 +151,6 @@ final class FileMaterializer {
             progress(Int64(chunk.length))
         }
         if ftruncate(fd, off_t(job.size)) != 0 { throw FileIO.error("truncate", part) }
-        FileIO.startWriteback(fd, offset: 0, length: 0)
         FileIO.close(fd)
         closed = true
         guard good else {
@@ -164,14 +163,25 @@ final class FileMaterializer {
     }
 
     /// Whether a written content hashes to its SHA-256 (read back from the page cache).
+    /// Its writeback starts here too, so that the pull's one sync at the end has little
+    /// left to wait for: here the kernel's work of starting it is off the writer's path.
     static func check(_ written: Written) -> Bool {
-        (try? SHA256.hash(fileAt: written.part)) == written.sha256
+        defer { startWriteback(written.part) }
+        return (try? SHA256.hash(fileAt: written.part)) == written.sha256
     }
 
     /// ``check(_:)`` of two contents, hashed at once.
     static func check(_ first: Written, _ second: Written) -> (Bool, Bool) {
         let (a, b) = SHA256.hash(filesAt: first.part, second.part)
+        startWriteback(first.part)
+        startWriteback(second.part)
         return (a == first.sha256, b == second.sha256)
+    }
+
+    private static func startWriteback(_ path: String) {
+        guard let fd = try? FileIO.open(path, O_RDONLY) else { return }
+        FileIO.startWriteback(fd, offset: 0, length: 0)
+        FileIO.close(fd)
     }
 
     /// After its check, a content goes under its final name, or away (and with it the
