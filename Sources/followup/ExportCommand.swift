@@ -13,9 +13,11 @@ struct ExportCommand: AsyncParsableCommand {
         discussion: """
             The tar holds LEDGER.csv, followup-manifest.json (versions, hashes, projects, hour
             entries) and <project>/<path> for every file. A file is written whole or not at all
-            (a temporary file renamed into place); -o - writes to standard output. As with tar
-            and rsync, the file is left to the kernel to write to disk; --fsync waits until it
-            is on disk (surviving a power cut) before renaming it into place.
+            (a temporary file renamed into place); -o - writes to standard output. The file is
+            written with O_DIRECT where the file system allows it, straight from the export's
+            buffers to the disk (the page cache is left to other data); --fsync also waits for
+            the disk's own cache and the file's metadata (surviving a power cut) before renaming
+            it into place.
             """)
 
     @Argument(help: "CLIENT or CLIENT/PROJECT")
@@ -49,65 +51,78 @@ struct ExportCommand: AsyncParsableCommand {
         let parts = target.split(separator: "/").map(String.init)
         let api = try remote.client(logger: try options.logger("followup.export"))
         let export = try await api.export(client: parts[0], project: parts.count > 1 ? parts[1] : nil, at: at)
-        let toStdout = output == "-"
-        let temporary = toStdout ? nil : output + ".part-\(UUID().uuidString.prefix(8))"
-        let fd = toStdout ? STDOUT_FILENO : open(temporary!, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CLIError("cannot create \(temporary!): \(String(cString: strerror(errno)))") }
         let bar = ProgressBar(label: "export", enabled: !options.json)
+        let total = export.contentBytes ?? 0
         var written: Int64 = 0
-        var fdOpen = true
+        // A file is written beside its name and renamed into place once complete.
+        let temporary = output == "-" ? nil : output + ".part-\(UUID().uuidString.prefix(8))"
+        var sink: any ExportSink
+        if let temporary {
+            do { sink = try DirectFileWriter(creating: temporary) } catch { throw CLIError("cannot create the export: \(error)") }
+        } else {
+            sink = GatheredOutput(fd: STDOUT_FILENO, name: output, bytes: Self.writeBytes)
+        }
         do {
-            var flushed: Int64 = 0
-            // The response arrives in pieces of tens of KiB: gathered into writes of 1 MiB,
-            // the file takes a twentieth of the system calls.
-            var gathered: [UInt8] = []
-            gathered.reserveCapacity(Self.writeBytes)
-            var inFile: Int64 = 0
-            func writeGathered() throws {
-                try gathered.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: output) }
-                inFile += Int64(gathered.count)
-                gathered.removeAll(keepingCapacity: true)
-                // Start writing to disk as it comes, so the final fsync has little left to do.
-                if fsync && inFile - flushed >= 8 << 20 {
-                    FileIO.startWriteback(fd, offset: flushed, length: inFile - flushed)
-                    flushed = inFile
-                }
-            }
             for try await buffer in export.body {
-                if gathered.count + buffer.readableBytes > Self.writeBytes { try writeGathered() }
-                gathered.append(contentsOf: buffer.readableBytesView)
+                try buffer.withUnsafeReadableBytes { try sink.write($0) }
                 written += Int64(buffer.readableBytes)
-                let total = export.contentBytes ?? 0
                 bar.update(done: min(written, total), total: total, bytes: (min(written, total), total))
             }
-            try writeGathered()
-            if let temporary {
-                guard !fsync || Glibc.fsync(fd) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
+            try sink.finish()
+            if let temporary, let file = sink as? DirectFileWriter {
+                if fsync { try FileIO.fsync(file.fd, path: temporary) }
                 // close reports a late write error (e.g. a full disk found at delayed allocation).
-                let closed = close(fd)
-                fdOpen = false
-                guard closed == 0, rename(temporary, output) == 0 else {
-                    throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))")
-                }
+                try file.close()
+                guard rename(temporary, output) == 0 else { throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))") }
             }
         } catch {
-            if let temporary {
-                if fdOpen { close(fd) }
-                unlink(temporary)
-            }
+            if let temporary { unlink(temporary) }
             throw error
         }
         bar.finish()
         if options.json {
             return try Terminal.printJSON(ExportSummary(file: output, bytes: written, position: export.position))
         }
-        if !toStdout { print("wrote \(output): \(Terminal.bytes(written)), feed position \(export.position.map(String.init) ?? "?")") }
+        if temporary != nil { print("wrote \(output): \(Terminal.bytes(written)), feed position \(export.position.map(String.init) ?? "?")") }
     }
 
     struct ExportSummary: Encodable {
         var file: String
         var bytes: Int64
         var position: Int64?
+    }
+}
+
+/// Where an export's bytes go: a file (``DirectFileWriter``) or standard output.
+protocol ExportSink {
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws
+    mutating func finish() throws
+}
+
+extension DirectFileWriter: ExportSink {}
+
+/// Standard output, in writes of `bytes`: the response arrives in pieces of tens of KiB.
+struct GatheredOutput: ExportSink {
+    let fd: Int32
+    let name: String
+    let bytes: Int
+    private var gathered: [UInt8] = []
+
+    init(fd: Int32, name: String, bytes: Int) {
+        self.fd = fd
+        self.name = name
+        self.bytes = bytes
+        gathered.reserveCapacity(bytes)
+    }
+
+    mutating func write(_ piece: UnsafeRawBufferPointer) throws {
+        if gathered.count + piece.count > bytes { try finish() }
+        gathered.append(contentsOf: piece)
+    }
+
+    mutating func finish() throws {
+        try gathered.withUnsafeBytes { raw in try Terminal.writeAll(fd, raw, to: name) }
+        gathered.removeAll(keepingCapacity: true)
     }
 }
 

@@ -26,9 +26,10 @@ struct TarExportImportTests {
     /// The export written to `path`, as `followup export -o` writes it.
     func export(_ api: APIClient, client: String, project: String? = nil, at: Int64? = nil, to path: String) async throws -> Int64? {
         let export = try await api.export(client: client, project: project, at: at)
-        var bytes: [UInt8] = []
-        for try await buffer in export.body { bytes += buffer.readableBytesView }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try DirectFileWriter(creating: path)
+        for try await buffer in export.body { try buffer.withUnsafeReadableBytes { try file.write($0) } }
+        try file.finish()
+        try file.close()
         return export.position
     }
 
