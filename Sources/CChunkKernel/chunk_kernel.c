@@ -274,25 +274,6 @@ void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t 
 }
 
 FU_SHA_TARGET
-void fu_sha256_update_pair(fu_sha256 *a, const uint8_t *a_data, size_t a_count, fu_sha256 *b, const uint8_t *b_data,
-                           size_t b_count) {
-    if ((a->length & 63) || (b->length & 63)) {
-        fu_sha256_update(a, a_data, a_count);
-        fu_sha256_update(b, b_data, b_count);
-        return;
-    }
-    const size_t together = (a_count < b_count ? a_count : b_count) / 64 * 64;
-    lane x, y;
-    start_lane(&x, a, a_data, together, 0);
-    start_lane(&y, b, b_data, together, 1);
-    run_two(&x, &y, together / 64);
-    end_lane(&x, a);
-    end_lane(&y, b);
-    fu_sha256_update(a, a_data + together, a_count - together);
-    fu_sha256_update(b, b_data + together, b_count - together);
-}
-
-FU_SHA_TARGET
 void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uint8_t *digests, fu_sha256 *file) {
     if (count == 0) return;
     const size_t total = ends[count - 1];
@@ -363,12 +344,6 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
 void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, uint8_t a_digest[32],
                     uint8_t b_digest[32]) {
     (void)a; (void)a_length; (void)b; (void)b_length; (void)a_digest; (void)b_digest;
-    __builtin_trap(); // callers check fu_sha256_available() first
-}
-
-void fu_sha256_update_pair(fu_sha256 *a, const uint8_t *a_data, size_t a_count, fu_sha256 *b, const uint8_t *b_data,
-                           size_t b_count) {
-    (void)a; (void)a_data; (void)a_count; (void)b; (void)b_data; (void)b_count;
     __builtin_trap(); // callers check fu_sha256_available() first
 }
 

@@ -169,36 +169,6 @@ public final class SHA256 {
         }
     }
 
-    /// The SHA-256 of two whole files, read in 256 KiB pieces and hashed at once (with
-    /// the SHA instructions, nearly half again as fast as one after the other); nil for
-    /// a file that cannot be read.
-    package static func hash(filesAt first: String, _ second: String) -> (ChunkID?, ChunkID?) {
-        let a = SHA256(), b = SHA256()
-        guard let x = a.instructionContext, let y = b.instructionContext else {
-            return ((try? hash(fileAt: first)), (try? hash(fileAt: second)))
-        }
-        let pieceBytes = 256 << 10  // two of them stay under the mmap threshold, as in `hash(fileAt:)`
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * pieceBytes, alignment: 64)
-        defer { buffer.deallocate() }
-        let fds = [first, second].map { try? openSequential($0) }
-        defer { for fd in fds { if let fd { FileIO.close(fd) } } }
-        var done = fds.map { $0 == nil }, failed = done
-        while !(done[0] && done[1]) {
-            var counts = [0, 0]
-            for k in 0..<2 where !done[k] {
-                do {
-                    counts[k] = try FileIO.read(fds[k]!, into: UnsafeMutableRawBufferPointer(rebasing: buffer[(k * pieceBytes)..<((k + 1) * pieceBytes)]), path: k == 0 ? first : second)
-                } catch {
-                    failed[k] = true
-                }
-                if counts[k] == 0 { done[k] = true }
-            }
-            let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            fu_sha256_update_pair(x, base, counts[0], y, base + pieceBytes, counts[1])
-        }
-        return (failed[0] ? nil : a.finalize(), failed[1] ? nil : b.finalize())
-    }
-
     /// `path` opened to be read once from start to end.
     private static func openSequential(_ path: String) throws -> Int32 {
         let fd = try FileIO.open(path, O_RDONLY)

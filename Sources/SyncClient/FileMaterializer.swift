@@ -87,7 +87,69 @@ final class FileMaterializer {
         return (steps, remote)
     }
 
-    /// A content written to its `.part` file, waiting for its whole-file check.
+    /// Writes one step's content and checks it: false if it does not hash to the job's
+    /// SHA-256 (a local source changed under the pull), leaving nothing behind.
+    func run(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Bool {
+        let writer = try ContentWriter()
+        let content = try await write(step, remote: remote, writer: writer, progress: progress)
+        try writer.drain()
+        let written = Written(sha256: step.job.sha256, directory: step.job.directory)
+        try settle(written, ok: content.matches)
+        return content.matches
+    }
+
+    /// Writes one step's content into its `.part` file through `writer`, which hashes it on
+    /// the way (on its own thread, while the next content arrives): the content says whether
+    /// it matched once the writer has drained. A local source that vanished spoils it (it is
+    /// fetched whole later); the remote stream is kept in step either way.
+    func write(
+        _ step: Step, remote: RemoteChunkStream, writer: ContentWriter, progress: (Int64) -> Void
+    ) async throws -> ContentWriter.Content {
+        let job = step.job
+        let part = job.path + ".part"
+        let source = source(for: job)
+        // The verified prefix of an interrupted pull stays; the planner offered its chunks.
+        var offset = job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) }
+        reusedBytes += offset
+        let content = try writer.begin(path: part, expected: job.sha256, size: job.size, prefix: offset)
+        for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
+            // A cancelled pull stops here; what is written so far stays for the next run.
+            try Task.checkCancellation()
+            let bytes: [UInt8]
+            if isRemote {
+                bytes = try await remote.next(chunk)
+            } else if let location = index.location(of: chunk.id), let local = try readLocal(location, current: source, writer: writer) {
+                bytes = local
+                reusedBytes += Int64(chunk.length)
+            } else {
+                // The source vanished: keep the offsets, fail this content, fetch it later.
+                writer.spoil()
+                try writer.appendZeros(chunk.length)
+                offset += Int64(chunk.length)
+                continue
+            }
+            if Self.isZero(bytes) {
+                try writer.appendZeros(bytes.count)
+            } else {
+                try bytes.withUnsafeBytes { try writer.append($0) }
+            }
+            index.add(chunk, in: source, at: offset)
+            offset += Int64(chunk.length)
+            progress(Int64(chunk.length))
+        }
+        try writer.finish(size: job.size)
+        return content
+    }
+
+    /// A local chunk's bytes. One of the content being written comes from the writer; one of
+    /// a content written earlier in this pull, once the writer has put it on disk.
+    private func readLocal(_ location: LocalChunkIndex.Location, current: ChunkSourceFile, writer: ContentWriter) throws -> [UInt8]? {
+        if location.file === current { return try writer.readCurrent(offset: location.offset, length: location.length) }
+        if location.file.isPart { try writer.drain() }
+        return reader.read(location)
+    }
+
+    /// A content written to its `.part` file, waiting to be settled.
     /// Its paths are put together when used: a batch holds tens of thousands of these.
     struct Written: Sendable {
         var sha256: ChunkID
@@ -95,93 +157,6 @@ final class FileMaterializer {
 
         var final: String { FileMaterializer.path(for: sha256, in: directory) }
         var part: String { final + ".part" }
-    }
-
-    /// Writes one step's content and checks it: false if it does not hash to the job's
-    /// SHA-256 (a local source changed under the pull), leaving nothing behind.
-    func run(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Bool {
-        guard let written = try await write(step, remote: remote, progress: progress) else { return false }
-        let ok = Self.check(written)
-        try settle(written, ok: ok)
-        return ok
-    }
-
-    /// Writes one step's content into its `.part` file, without hashing it (``check(_:)``
-    /// does, possibly on another core while the next content arrives). Nil when a local
-    /// source vanished: nothing is left behind and the content is fetched whole later.
-    func write(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Written? {
-        let job = step.job
-        let final = job.path
-        let part = final + ".part"
-        let fd = try FileIO.open(part, O_RDWR | O_CREAT, 0o600)
-        var closed = false
-        defer { if !closed { FileIO.close(fd) } }
-        let source = source(for: job)
-        // The verified prefix of an interrupted pull stays; the planner offered its chunks.
-        var offset = job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) }
-        reusedBytes += offset
-        if ftruncate(fd, off_t(offset)) != 0 { throw FileIO.error("truncate", part) }
-        var extent = offset
-        var good = true
-
-        for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
-            // A cancelled pull stops here; what is written so far stays for the next run.
-            try Task.checkCancellation()
-            let bytes: [UInt8]
-            if isRemote {
-                bytes = try await remote.next(chunk)
-            } else if let location = index.location(of: chunk.id), let local = reader.read(location) {
-                bytes = local
-                reusedBytes += Int64(chunk.length)
-            } else {
-                // The source vanished: keep the stream in step, fail this file, fetch it later.
-                good = false
-                offset += Int64(chunk.length)
-                continue
-            }
-            if !Self.isZero(bytes) {
-                try bytes.withUnsafeBytes { try Self.pwrite(fd, $0, at: offset, path: part) }
-            } else if offset + Int64(chunk.length) > extent {
-                // A hole: the file must still reach past it, as later chunks may be copied from it.
-                if ftruncate(fd, off_t(offset + Int64(chunk.length))) != 0 { throw FileIO.error("truncate", part) }
-            }
-            index.add(chunk, in: source, at: offset)
-            offset += Int64(chunk.length)
-            extent = max(extent, offset)
-            progress(Int64(chunk.length))
-        }
-        if ftruncate(fd, off_t(job.size)) != 0 { throw FileIO.error("truncate", part) }
-        FileIO.close(fd)
-        closed = true
-        guard good else {
-            source.drop()
-            sources[job.sha256] = nil
-            try FileIO.unlink(part)
-            return nil
-        }
-        return Written(sha256: job.sha256, directory: job.directory)
-    }
-
-    /// Whether a written content hashes to its SHA-256 (read back from the page cache).
-    /// Its writeback starts here too, so that the pull's one sync at the end has little
-    /// left to wait for: here the kernel's work of starting it is off the writer's path.
-    static func check(_ written: Written) -> Bool {
-        defer { startWriteback(written.part) }
-        return (try? SHA256.hash(fileAt: written.part)) == written.sha256
-    }
-
-    /// ``check(_:)`` of two contents, hashed at once.
-    static func check(_ first: Written, _ second: Written) -> (Bool, Bool) {
-        let (a, b) = SHA256.hash(filesAt: first.part, second.part)
-        startWriteback(first.part)
-        startWriteback(second.part)
-        return (a == first.sha256, b == second.sha256)
-    }
-
-    private static func startWriteback(_ path: String) {
-        guard let fd = try? FileIO.open(path, O_RDONLY) else { return }
-        FileIO.startWriteback(fd, offset: 0, length: 0)
-        FileIO.close(fd)
     }
 
     /// After its check, a content goes under its final name, or away (and with it the
@@ -241,15 +216,6 @@ final class FileMaterializer {
             }
             for i in (blocks * 64)..<raw.count where raw[i] != 0 { return false }
             return true
-        }
-    }
-
-    private static func pwrite(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n >= 0 { done += n; continue }
-            if errno != EINTR { throw FileIO.error("write", path) }
         }
     }
 }

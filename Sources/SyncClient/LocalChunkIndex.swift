@@ -34,6 +34,12 @@ final class ChunkSourceFile {
         return false
     }
 
+    /// A content this pull is still writing (or has written and not yet checked).
+    var isPart: Bool {
+        if case .assembled(_, _, true) = place { return true }
+        return false
+    }
+
     /// Nil once the file is gone or known bad.
     var path: String? {
         switch place {

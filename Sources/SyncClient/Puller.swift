@@ -128,8 +128,6 @@ private struct PullRun {
     let progress: (@Sendable (PullProgress) -> Void)?
 
     private var partialDirectory: String { folder + "/" + SyncState.directoryName + "/partial" }
-    /// Whole-file checks running beside the transfer.
-    static let checksInFlight = 8
     /// Parents known to be real folders (created or checked), relative.
     private var knownFolders = Set<String>()
     private var lastSave = ContinuousClock.now
@@ -382,56 +380,26 @@ private struct PullRun {
         let contentsBefore = contentsDone
         let stream = RemoteChunkStream(api: api, chunks: remote, compression: compression)
         var failed: [FileMaterializer.Job] = []
-        // Contents are written here as the chunks arrive, and hash-checked in child tasks
-        // (on the other cores), settled under their final name only once all are written:
-        // a later content may still be copying chunks from an earlier one's `.part` file.
-        // Two contents to a check task: the SHA instructions hash two files at once nearly
-        // half again as fast as one after the other.
-        var checked: [(step: Int, ok: Bool)] = []
-        try await withThrowingTaskGroup(of: [(Int, Bool)].self) { group in
-            var running = 0
-            var waiting: (number: Int, written: FileMaterializer.Written)?
-            func check(_ first: (number: Int, written: FileMaterializer.Written), _ second: (number: Int, written: FileMaterializer.Written)?) async throws {
-                if running == Self.checksInFlight, let results = try await group.next() {
-                    checked += results
-                    running -= 1
-                }
-                if let second {
-                    group.addTask {
-                        let (a, b) = FileMaterializer.check(first.written, second.written)
-                        return [(first.number, a), (second.number, b)]
-                    }
-                } else {
-                    group.addTask { [(first.number, FileMaterializer.check(first.written))] }
-                }
-                running += 1
-            }
-            for (number, step) in steps.enumerated() {
-                let written = try await materializer.write(step, remote: stream) { bytes in
-                    bytesDone += bytes
-                    report?(PullProgress(filesDone: contentsBefore + number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
-                }
-                guard let written else {
-                    failed.append(step.job)
-                    continue
-                }
-                if let first = waiting {
-                    waiting = nil
-                    try await check(first, (number, written))
-                } else {
-                    waiting = (number, written)
-                }
-            }
-            if let last = waiting { try await check(last, nil) }
-            for try await results in group { checked += results }
+        // Contents are written here as the chunks arrive, and hashed and written to disk on
+        // the writer's thread meanwhile; settled under their final name only once all are
+        // written: a later content may still be copying chunks from an earlier one's `.part`.
+        let writer = try ContentWriter()
+        var written: [ContentWriter.Content] = []
+        written.reserveCapacity(steps.count)
+        for (number, step) in steps.enumerated() {
+            written.append(try await materializer.write(step, remote: stream, writer: writer) { bytes in
+                bytesDone += bytes
+                report?(PullProgress(filesDone: contentsBefore + number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
+            })
         }
+        try writer.drain()
         self.bytesDone = bytesDone
         contentsDone += steps.count
         try await stream.finish()
-        for (number, ok) in checked {
-            let job = steps[number].job
-            try materializer.settle(.init(sha256: job.sha256, directory: job.directory), ok: ok)
-            if !ok { failed.append(job) }
+        for (step, content) in zip(steps, written) {
+            let job = step.job
+            try materializer.settle(.init(sha256: job.sha256, directory: job.directory), ok: content.matches)
+            if !content.matches { failed.append(job) }
         }
         var fetched = stream.fetchedBytes
         var wire = stream.wireBytes

@@ -66,28 +66,6 @@ struct SHA256Tests {
         }
     }
 
-    @Test("two files hashed at once get the digests of each alone; an unreadable one gets nil")
-    func filePairs() throws {
-        let directory = try TemporaryDirectory()
-        let sizes = [0, 1, 63, 64, 65, (256 << 10) - 1, 256 << 10, (256 << 10) + 1, 1_300_017]
-        var paths: [String] = []
-        for (n, size) in sizes.enumerated() {
-            let path = directory.path + "/f\(n)"
-            try Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ n) }).write(to: URL(fileURLWithPath: path))
-            paths.append(path)
-        }
-        for a in paths {
-            for b in paths.reversed() {
-                let (x, y) = SHA256.hash(filesAt: a, b)
-                #expect(x == (try SHA256.hash(fileAt: a)))
-                #expect(y == (try SHA256.hash(fileAt: b)))
-            }
-        }
-        let (x, y) = SHA256.hash(filesAt: directory.path + "/missing", paths[3])
-        #expect(x == nil)
-        #expect(y == (try SHA256.hash(fileAt: paths[3])))
-    }
-
     @Test("one million 'a', streamed in uneven pieces", arguments: SHA256.Engine.available)
     func millionA(engine: SHA256.Engine) {
         let hasher = SHA256(engine: engine)

@@ -36,7 +36,8 @@ struct PullKillTests {
             }
             _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
             // Kill once a few contents are assembled (hidden `.followup-…` files beside their
-            // targets). On a loaded machine the pull may finish first: try again, fresh.
+            // targets, written to their full size). On a loaded machine the pull may finish
+            // first: try again, fresh.
             var folder = ""
             var killed = false
             for attempt in 1...3 where !killed {
@@ -45,7 +46,10 @@ struct PullKillTests {
                 let renders = folder + "/site/renders"
                 let deadline = ContinuousClock.now + .seconds(30)
                 func assembled() -> Int {
-                    ((try? FileManager.default.contentsOfDirectory(atPath: renders)) ?? []).filter { $0.hasPrefix(".followup-") }.count
+                    ((try? FileManager.default.contentsOfDirectory(atPath: renders)) ?? []).filter { name in
+                        let size = (try? FileManager.default.attributesOfItem(atPath: renders + "/" + name)[.size] as? Int) ?? 0
+                        return name.hasPrefix(".followup-") && size == 1_000_000
+                    }.count
                 }
                 while assembled() < 3 && first.isRunning && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(1))

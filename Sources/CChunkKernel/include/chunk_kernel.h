@@ -46,9 +46,4 @@ void fu_sha256_chunks(const uint8_t *data, const size_t *ends, size_t count, uin
 void fu_sha256_pair(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length, uint8_t a_digest[32],
                     uint8_t b_digest[32]);
 
-/// Feeds `a_data` to `a` and `b_data` to `b`, their common whole blocks at once (both
-/// must be at a block boundary for that; otherwise one after the other).
-void fu_sha256_update_pair(fu_sha256 *a, const uint8_t *a_data, size_t a_count, fu_sha256 *b, const uint8_t *b_data,
-                           size_t b_count);
-
 #endif

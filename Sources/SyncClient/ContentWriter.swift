@@ -1,0 +1,265 @@
+import ContentStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes the contents a pull assembles, one after another, through page-aligned buffers
+/// with `O_DIRECT` where the file system takes it, and hashes each content on the way:
+/// a ``WriteThread`` hashes and writes each full buffer while the pull receives the next
+/// chunks.
+///
+/// Written through the page cache, the dataset of the benchmarks (2,004 files, 516 MB)
+/// took 0.73–0.82 s to write and 0.22–0.27 s more to sync on the benchmark VM; with
+/// `O_DIRECT` 0.37–0.40 s and 0.03 s. The whole-file hash is taken from the buffers, so
+/// nothing is read back.
+///
+/// All-zero chunks stay holes, whole blocks of them: the zeros are hashed, not written.
+/// A content that does not start at offset 0 (the verified prefix of an interrupted
+/// pull), a small one, or one on a file system that refuses `O_DIRECT` is written through
+/// the page cache by the same jobs, its writeback started as each buffer is written.
+final class ContentWriter {
+    static let bufferBytes = 1 << 20
+    /// Per thread. Two threads, contents taking turns: a content's last write, its hash and
+    /// the close of its file wait for the disk, and so would every small file after it.
+    static let buffers = 4
+    static let threads = 2
+
+    /// One content being written; ``matches`` is known once the writer has drained.
+    final class Content: @unchecked Sendable {
+        let path: String
+        let expected: ChunkID
+        fileprivate let fd: Int32
+        /// Read and written by the jobs only, on the thread.
+        fileprivate var direct: Bool
+        fileprivate let hasher = SHA256()
+        /// Set by the last job: whether the bytes written hash to `expected`.
+        fileprivate(set) var matches = false
+        /// Set by the caller: a chunk could not be produced, so the content is bad whatever it hashes to.
+        fileprivate var spoiled = false
+
+        fileprivate init(path: String, expected: ChunkID, fd: Int32, direct: Bool) {
+            self.path = path
+            self.expected = expected
+            self.fd = fd
+            self.direct = direct
+        }
+    }
+
+    private let lanes: [WriteThread]
+    /// The lane of the content being filled (or of the next one).
+    private var lane = 0
+    private var thread: WriteThread { lanes[lane] }
+    /// The content being filled, the buffer it fills (from its lane's pool), where that
+    /// buffer starts in the file and how much of it is filled.
+    private var content: Content?
+    private var buffer: UnsafeMutableRawPointer
+    private var base: Int64 = 0
+    private var filled = 0
+
+    init() throws {
+        lanes = try (0..<Self.threads).map { _ in
+            try WriteThread(buffers: Self.buffers, bufferBytes: Self.bufferBytes, name: "followup-pull-writer")
+        }
+        buffer = try lanes[0].takeBuffer()
+    }
+
+    deinit {
+        thread.giveBack(buffer)
+        for lane in lanes { lane.stop() }
+        // A content begun and never finished (the pull failed on its way).
+        if let content { FileIO.close(content.fd) }
+    }
+
+    /// Starts writing `path` (created if missing), keeping its first `prefix` bytes: those are
+    /// read back and hashed first.
+    func begin(path: String, expected: ChunkID, size: Int64, prefix: Int64) throws -> Content {
+        precondition(content == nil, "begin before finish")
+        let aligned = prefix == 0 && size >= Int64(WriteThread.blockBytes)
+        let (fd, direct) = aligned
+            ? try WriteThread.openDirect(path, flags: O_RDWR | O_CREAT, mode: 0o600)
+            : (try FileIO.open(path, O_RDWR | O_CREAT, 0o600), false)
+        if ftruncate(fd, off_t(prefix)) != 0 {
+            FileIO.close(fd)
+            throw FileIO.error("truncate", path)
+        }
+        let started = Content(path: path, expected: expected, fd: fd, direct: direct)
+        if prefix > 0 {
+            try thread.enqueue { failed throws(StoreError) in
+                guard !failed else { return }
+                try Self.hashPrefix(of: started, bytes: prefix)
+            }
+        }
+        content = started
+        base = prefix
+        filled = 0
+        return started
+    }
+
+    /// Appends the next bytes of the current content.
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var start = 0
+        while start < bytes.count {
+            let count = min(thread.bufferBytes - filled, bytes.count - start)
+            (buffer + filled).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
+            filled += count
+            start += count
+            if filled == thread.bufferBytes { try flush() }
+        }
+    }
+
+    /// Appends `count` zero bytes: whole blocks of them are left as a hole (hashed, not written).
+    func appendZeros(_ count: Int) throws {
+        guard let content else { preconditionFailure("appendZeros before begin") }
+        var rest = count
+        // Zeros up to the next block boundary go into the buffer, as data.
+        let toBoundary = Int((Int64(WriteThread.blockBytes) - (base + Int64(filled)) % Int64(WriteThread.blockBytes)) % Int64(WriteThread.blockBytes))
+        try zeros(min(rest, toBoundary))
+        rest -= min(rest, toBoundary)
+        let blocks = rest / WriteThread.blockBytes * WriteThread.blockBytes
+        if blocks > 0 {
+            if filled > 0 { try flush() }
+            try thread.enqueue { failed throws(StoreError) in
+                guard !failed else { return }
+                Self.hashZeros(blocks, into: content.hasher)
+            }
+            base += Int64(blocks)
+        }
+        try zeros(rest - blocks)
+    }
+
+    /// Marks the current content bad (a local chunk it needed was gone); it is still finished.
+    func spoil() {
+        content?.spoiled = true
+    }
+
+    /// Queues the end of the current content: its last bytes, its size, its hash check and
+    /// the close of its file. ``drain()`` waits for it.
+    func finish(size: Int64) throws {
+        guard let content else { preconditionFailure("finish before begin") }
+        let last = buffer, bytes = filled, at = base, finishing = thread
+        self.content = nil
+        lane = (lane + 1) % lanes.count
+        buffer = try thread.takeBuffer()
+        base = 0
+        filled = 0
+        try finishing.enqueue(releasing: last) { failed throws(StoreError) in
+            defer { FileIO.close(content.fd) }
+            guard !failed else { return }
+            content.hasher.update(UnsafeRawBufferPointer(start: last, count: bytes))
+            // Whole blocks as the rest; the tail through the page cache.
+            let whole = content.direct ? bytes / WriteThread.blockBytes * WriteThread.blockBytes : 0
+            try Self.write(content, last, bytes: whole, at: at)
+            if content.direct {
+                WriteThread.stopDirect(content.fd)
+                content.direct = false
+            }
+            try Self.write(content, last + whole, bytes: bytes - whole, at: at + Int64(whole))
+            // A content ending in a hole reaches its size here.
+            if at + Int64(bytes) != size, ftruncate(content.fd, off_t(size)) != 0 { throw FileIO.error("truncate", content.path) }
+            content.matches = !content.spoiled && content.hasher.finalize() == content.expected
+        }
+    }
+
+    /// Waits until every queued content is written and checked.
+    func drain() throws {
+        for lane in lanes { try lane.drain() }
+    }
+
+    /// The bytes `offset..<offset + length` of the content being written (a chunk it
+    /// repeats): what is already queued is on disk once drained, the rest is in the buffer.
+    func readCurrent(offset: Int64, length: Int) throws -> [UInt8]? {
+        guard let content else { return nil }
+        try drain()
+        var bytes = [UInt8](repeating: 0, count: length)
+        let onDisk = Int(max(0, min(Int64(length), base - offset)))
+        if onDisk > 0 {
+            // A descriptor of its own: the content's may have O_DIRECT set. A hole skipped at
+            // the end of what is written so far is not in the file yet: zeros (as `bytes` starts).
+            let fd = try FileIO.open(content.path, O_RDONLY)
+            defer { FileIO.close(fd) }
+            try bytes.withUnsafeMutableBytes { raw in
+                var done = 0
+                while done < onDisk {
+                    let n = pread(fd, raw.baseAddress! + done, onDisk - done, off_t(offset) + off_t(done))
+                    if n > 0 { done += n; continue }
+                    if n == 0 { break }
+                    if errno != EINTR { throw FileIO.error("read", content.path) }
+                }
+            }
+        }
+        if onDisk < length {
+            let from = Int(offset + Int64(onDisk) - base)
+            guard from >= 0, from + (length - onDisk) <= filled else { return nil }
+            bytes.withUnsafeMutableBytes { ($0.baseAddress! + onDisk).copyMemory(from: buffer + from, byteCount: length - onDisk) }
+        }
+        return bytes
+    }
+
+    private func zeros(_ count: Int) throws {
+        var rest = count
+        while rest > 0 {
+            let take = min(thread.bufferBytes - filled, rest)
+            (buffer + filled).initializeMemory(as: UInt8.self, repeating: 0, count: take)
+            filled += take
+            rest -= take
+            if filled == thread.bufferBytes { try flush() }
+        }
+    }
+
+    /// Queues the full buffer (or, before a hole, the filled part: a whole number of blocks).
+    private func flush() throws {
+        guard let content else { preconditionFailure("flush before begin") }
+        let full = buffer, bytes = filled, at = base
+        buffer = try thread.takeBuffer()
+        base += Int64(bytes)
+        filled = 0
+        try thread.enqueue(releasing: full) { failed throws(StoreError) in
+            guard !failed else { return }
+            content.hasher.update(UnsafeRawBufferPointer(start: full, count: bytes))
+            try Self.write(content, full, bytes: bytes, at: at)
+        }
+    }
+
+    private static func write(_ content: Content, _ pointer: UnsafeRawPointer, bytes: Int, at offset: Int64) throws(StoreError) {
+        guard bytes > 0 else { return }
+        if content.direct {
+            try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &content.direct, path: content.path)
+        } else {
+            var buffered = false
+            try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &buffered, path: content.path)
+        }
+        // Through the page cache: start the writeback now, as the pull syncs once at the end.
+        if !content.direct { FileIO.startWriteback(content.fd, offset: offset, length: Int64(bytes)) }
+    }
+
+    private static func hashPrefix(of content: Content, bytes: Int64) throws(StoreError) {
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 64)
+        defer { piece.deallocate() }
+        var offset: Int64 = 0
+        while offset < bytes {
+            let take = Int(min(Int64(piece.count), bytes - offset))
+            do {
+                try FileIO.pread(content.fd, into: UnsafeMutableRawBufferPointer(rebasing: piece[..<take]), at: offset, path: content.path)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError.io(operation: "read", path: content.path, message: "\(error)")
+            }
+            content.hasher.update(UnsafeRawBufferPointer(rebasing: piece[..<take]))
+            offset += Int64(take)
+        }
+    }
+
+    private static let zeroBlock = [UInt8](repeating: 0, count: 64 << 10)
+
+    private static func hashZeros(_ count: Int, into hasher: SHA256) {
+        var rest = count
+        zeroBlock.withUnsafeBytes { zeros in
+            while rest > 0 {
+                let take = min(rest, zeros.count)
+                hasher.update(UnsafeRawBufferPointer(rebasing: zeros[..<take]))
+                rest -= take
+            }
+        }
+    }
+}
