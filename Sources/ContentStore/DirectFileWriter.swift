@@ -106,11 +106,15 @@ package final class DirectFileWriter {
         try thread.drain()
     }
 
-    /// Closes the file; throws if the kernel reports a late write error (as close can).
+    /// Closes the file, once every queued write is done (a descriptor closed under the
+    /// thread could be reused by another file); throws a write's error, or a late one the
+    /// kernel reports at close.
     package func close() throws {
         guard !closed else { return }
         closed = true
+        let drained = Result { () throws(StoreError) in try thread.drain() }
         if Glibc.close(fd) != 0 { throw FileIO.error("close", path) }
+        try drained.get()
     }
 
     private func queue(_ buffer: UnsafeMutableRawPointer, bytes: Int) throws {

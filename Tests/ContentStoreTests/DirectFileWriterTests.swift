@@ -93,7 +93,7 @@ struct DirectFileWriterTests {
         }
     }
 
-    @Test("a writer dropped before finish stops its thread and leaves what it wrote")
+    @Test("a writer dropped or closed before finish stops its thread and leaves what it wrote")
     func droppedEarly() throws {
         let folder = try TemporaryDirectory()
         let path = folder.path + "/dropped"
@@ -103,5 +103,12 @@ struct DirectFileWriterTests {
         }
         // Five full buffers were handed off and written; the last 100 bytes were never finished.
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(pseudoRandomBytes(5 * 4096, seed: 9)))
+
+        // Closed without finish: close waits for the queued writes before the descriptor goes.
+        let closedPath = folder.path + "/closed"
+        let writer = try DirectFileWriter(creating: closedPath, bufferBytes: 4096, buffers: 2)
+        try pseudoRandomBytes(7 * 4096, seed: 10).withUnsafeBytes { try writer.write($0) }
+        try writer.close()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: closedPath)) == Data(pseudoRandomBytes(7 * 4096, seed: 10)))
     }
 }
