@@ -26,18 +26,25 @@ final class ContentWriter {
 
     /// One content being written; ``matches`` is known once the writer has drained.
     final class Content: @unchecked Sendable {
-        let path: String
-        let expected: ChunkID
-        fileprivate let fd: Int32
-        /// Read and written by the jobs only, on the thread.
-        fileprivate var direct: Bool
-        fileprivate let hasher = SHA256()
-        /// Set by the last job: whether the bytes written hash to `expected`.
+        /// Set by the last job: whether the bytes written hash to what was expected.
         fileprivate(set) var matches = false
         /// Set by the caller: a chunk could not be produced, so the content is bad whatever it hashes to.
         fileprivate var spoiled = false
+        /// The file and its hash so far, until the last job lets them go: a batch holds tens
+        /// of thousands of finished contents, at a few bytes each.
+        fileprivate var file: File?
+    }
 
-        fileprivate init(path: String, expected: ChunkID, fd: Int32, direct: Bool) {
+    /// What the jobs of one content share; its fields are touched by those jobs only (they
+    /// run in order on one thread), and by the caller once the thread is stopped or drained.
+    fileprivate final class File: @unchecked Sendable {
+        let path: String
+        let expected: ChunkID
+        let fd: Int32
+        var direct: Bool
+        let hasher = SHA256()
+
+        init(path: String, expected: ChunkID, fd: Int32, direct: Bool) {
             self.path = path
             self.expected = expected
             self.fd = fd
@@ -67,7 +74,7 @@ final class ContentWriter {
         thread.giveBack(buffer)
         for lane in lanes { lane.stop() }
         // A content begun and never finished (the pull failed on its way).
-        if let content { FileIO.close(content.fd) }
+        if let file = content?.file { FileIO.close(file.fd) }
     }
 
     /// Starts writing `path` (created if missing), keeping its first `prefix` bytes: those are
@@ -82,11 +89,13 @@ final class ContentWriter {
             FileIO.close(fd)
             throw FileIO.error("truncate", path)
         }
-        let started = Content(path: path, expected: expected, fd: fd, direct: direct)
+        let file = File(path: path, expected: expected, fd: fd, direct: direct)
+        let started = Content()
+        started.file = file
         if prefix > 0 {
             try thread.enqueue { failed throws(StoreError) in
                 guard !failed else { return }
-                try Self.hashPrefix(of: started, bytes: prefix)
+                try Self.hashPrefix(of: file, bytes: prefix)
             }
         }
         content = started
@@ -109,7 +118,7 @@ final class ContentWriter {
 
     /// Appends `count` zero bytes: whole blocks of them are left as a hole (hashed, not written).
     func appendZeros(_ count: Int) throws {
-        guard let content else { preconditionFailure("appendZeros before begin") }
+        guard let file = content?.file else { preconditionFailure("appendZeros before begin") }
         var rest = count
         // Zeros up to the next block boundary go into the buffer, as data.
         let toBoundary = Int((Int64(WriteThread.blockBytes) - (base + Int64(filled)) % Int64(WriteThread.blockBytes)) % Int64(WriteThread.blockBytes))
@@ -120,7 +129,7 @@ final class ContentWriter {
             if filled > 0 { try flush() }
             try thread.enqueue { failed throws(StoreError) in
                 guard !failed else { return }
-                Self.hashZeros(blocks, into: content.hasher)
+                Self.hashZeros(blocks, into: file.hasher)
             }
             base += Int64(blocks)
         }
@@ -135,7 +144,7 @@ final class ContentWriter {
     /// Queues the end of the current content: its last bytes, its size, its hash check and
     /// the close of its file. ``drain()`` waits for it.
     func finish(size: Int64) throws {
-        guard let content else { preconditionFailure("finish before begin") }
+        guard let content, let file = content.file else { preconditionFailure("finish before begin") }
         let last = buffer, bytes = filled, at = base, finishing = thread
         self.content = nil
         lane = (lane + 1) % lanes.count
@@ -143,20 +152,23 @@ final class ContentWriter {
         base = 0
         filled = 0
         try finishing.enqueue(releasing: last) { failed throws(StoreError) in
-            defer { FileIO.close(content.fd) }
-            guard !failed else { return }
-            content.hasher.update(UnsafeRawBufferPointer(start: last, count: bytes))
-            // Whole blocks as the rest; the tail through the page cache.
-            let whole = content.direct ? bytes / WriteThread.blockBytes * WriteThread.blockBytes : 0
-            try Self.write(content, last, bytes: whole, at: at)
-            if content.direct {
-                WriteThread.stopDirect(content.fd)
-                content.direct = false
+            defer {
+                FileIO.close(file.fd)
+                content.file = nil
             }
-            try Self.write(content, last + whole, bytes: bytes - whole, at: at + Int64(whole))
+            guard !failed else { return }
+            file.hasher.update(UnsafeRawBufferPointer(start: last, count: bytes))
+            // Whole blocks as the rest; the tail through the page cache.
+            let whole = file.direct ? bytes / WriteThread.blockBytes * WriteThread.blockBytes : 0
+            try Self.write(file, last, bytes: whole, at: at)
+            if file.direct {
+                WriteThread.stopDirect(file.fd)
+                file.direct = false
+            }
+            try Self.write(file, last + whole, bytes: bytes - whole, at: at + Int64(whole))
             // A content ending in a hole reaches its size here.
-            if at + Int64(bytes) != size, ftruncate(content.fd, off_t(size)) != 0 { throw FileIO.error("truncate", content.path) }
-            content.matches = !content.spoiled && content.hasher.finalize() == content.expected
+            if at + Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
+            content.matches = !content.spoiled && file.hasher.finalize() == file.expected
         }
     }
 
@@ -168,7 +180,7 @@ final class ContentWriter {
     /// The bytes `offset..<offset + length` of the content being written (a chunk it
     /// repeats): what is already queued is on disk once drained, the rest is in the buffer.
     func readCurrent(offset: Int64, length: Int) throws -> [UInt8]? {
-        guard let content else { return nil }
+        guard let content = content?.file else { return nil }
         try drain()
         var bytes = [UInt8](repeating: 0, count: length)
         let onDisk = Int(max(0, min(Int64(length), base - offset)))
@@ -208,19 +220,19 @@ final class ContentWriter {
 
     /// Queues the full buffer (or, before a hole, the filled part: a whole number of blocks).
     private func flush() throws {
-        guard let content else { preconditionFailure("flush before begin") }
+        guard let file = content?.file else { preconditionFailure("flush before begin") }
         let full = buffer, bytes = filled, at = base
         buffer = try thread.takeBuffer()
         base += Int64(bytes)
         filled = 0
         try thread.enqueue(releasing: full) { failed throws(StoreError) in
             guard !failed else { return }
-            content.hasher.update(UnsafeRawBufferPointer(start: full, count: bytes))
-            try Self.write(content, full, bytes: bytes, at: at)
+            file.hasher.update(UnsafeRawBufferPointer(start: full, count: bytes))
+            try Self.write(file, full, bytes: bytes, at: at)
         }
     }
 
-    private static func write(_ content: Content, _ pointer: UnsafeRawPointer, bytes: Int, at offset: Int64) throws(StoreError) {
+    private static func write(_ content: File, _ pointer: UnsafeRawPointer, bytes: Int, at offset: Int64) throws(StoreError) {
         guard bytes > 0 else { return }
         if content.direct {
             try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &content.direct, path: content.path)
@@ -232,7 +244,7 @@ final class ContentWriter {
         if !content.direct { FileIO.startWriteback(content.fd, offset: offset, length: Int64(bytes)) }
     }
 
-    private static func hashPrefix(of content: Content, bytes: Int64) throws(StoreError) {
+    private static func hashPrefix(of content: File, bytes: Int64) throws(StoreError) {
         let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 64)
         defer { piece.deallocate() }
         var offset: Int64 = 0
