@@ -72,10 +72,7 @@ package final class DirectFileWriter {
         precondition(!finished, "write after finish")
         var start = 0
         while start < bytes.count {
-            let count = min(thread.bufferBytes - filled, bytes.count - start)
-            (current + filled).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
-            filled += count
-            start += count
+            start = thread.copy(bytes, from: start, into: current, filled: &filled)
             if filled == thread.bufferBytes {
                 try queue(current, bytes: filled)
                 current = try thread.takeBuffer()

@@ -57,6 +57,15 @@ package final class WriteThread: @unchecked Sendable {
         return free.removeLast()
     }
 
+    /// Copies from `bytes`, starting at `start`, into `buffer` after its `filled` bytes, as
+    /// much as fits; returns where the rest of `bytes` starts.
+    package func copy(_ bytes: UnsafeRawBufferPointer, from start: Int, into buffer: UnsafeMutableRawPointer, filled: inout Int) -> Int {
+        let count = min(bufferBytes - filled, bytes.count - start)
+        (buffer + filled).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
+        filled += count
+        return start + count
+    }
+
     /// Gives a buffer back unused.
     package func giveBack(_ buffer: UnsafeMutableRawPointer) {
         condition.withLock {

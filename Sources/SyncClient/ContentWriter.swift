@@ -108,10 +108,7 @@ final class ContentWriter {
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         var start = 0
         while start < bytes.count {
-            let count = min(thread.bufferBytes - filled, bytes.count - start)
-            (buffer + filled).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
-            filled += count
-            start += count
+            start = thread.copy(bytes, from: start, into: buffer, filled: &filled)
             if filled == thread.bufferBytes { try flush() }
         }
     }
