@@ -271,7 +271,7 @@ echo "## export benchmark: followup export vs tar -cf FILE, restic dump and borg
 echo
 echo "Dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided")), pushed once as $CLIENT/$PROJECT; restic repo $(commas "$REPO_BYTES") bytes; borg repo $(commas "$BORG_BYTES") bytes."
 echo "$RUNS round$( ((RUNS == 1)) || echo s) of tar, restic dump, borg export-tar and followup export, interleaved, each writing a file into $OUT (same disk); median (min–max) over the rounds."
-echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. Like tar, restic dump and borg export-tar, followup export leaves its file to the kernel to write back; the \"+ sync\" rows add the sync that follows the peers and compare it with \`followup export --fsync\`. Page cache: $CACHE_NOTE."
+echo "Ratios are followup ÷ peer of the medians, with the per-round ratios' range. tar, restic dump and borg export-tar leave their file to the kernel to write back; followup export writes it with O_DIRECT where the file system takes it (its data is then on the disk, its metadata not yet); the \"+ sync\" rows add the sync that follows the peers and compare it with \`followup export --fsync\`. Page cache: $CACHE_NOTE."
 echo
 echo "| step | followup median (min–max) | peer median (min–max) | ratio | goal | verdict |"
 echo "|---|---:|---:|---:|---|---|"
