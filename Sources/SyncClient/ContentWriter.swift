@@ -237,8 +237,10 @@ final class ContentWriter {
             var buffered = false
             try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &buffered, path: content.path)
         }
-        // Through the page cache: start the writeback now, as the pull syncs once at the end.
-        if !content.direct { FileIO.startWriteback(content.fd, offset: offset, length: Int64(bytes)) }
+        // Through the page cache: start the writeback of whole buffers now, as the pull syncs
+        // once at the end. A file's tail or a small file is left to that sync: starting each
+        // one alone cost about 4% of the pull's CPU.
+        if !content.direct && bytes >= 64 << 10 { FileIO.startWriteback(content.fd, offset: offset, length: Int64(bytes)) }
     }
 
     private static func hashPrefix(of content: File, bytes: Int64) throws(StoreError) {

@@ -48,6 +48,7 @@ public struct Puller: Sendable {
         let lock = try FolderLock(folder: folder)
         defer { withExtendedLifetime(lock) {} }
 
+        var timer = PhaseTimer(logger: logger, message: "pull phase done")
         let position = try SyncState.loadPosition(from: folder)
         let client = try await resolveClient(requested: requested, synced: position.client, folder: folder)
         var plan = PullPlan(cursor: position.cursor)
@@ -59,6 +60,7 @@ public struct Puller: Sendable {
             guard page.next > since else { throw RemoteError.badResponse("the change feed did not move past \(since)") }
             since = page.next
         }
+        timer.finished("feed")
 
         var summary = PullSummary(client: client, cursor: plan.cursor)
         let csvExists = FileIO.exists(folder + "/" + LedgerFolderFiles.csvName)
@@ -78,11 +80,13 @@ public struct Puller: Sendable {
             MallocTuning.releaseFreeMemory()
             try await run.apply(into: &summary)
             state = run.state
+            timer.finished("files")
         }
         summary.ledgerEntries = try LedgerFolderFiles.update(folder: folder, with: plan.ledger)
         state.cursor = plan.cursor
         state.position.ledgerSequence = max(state.position.ledgerSequence, plan.ledger.map(\.seq).max() ?? 0)
         try state.save(to: folder)
+        timer.finished("ledger and state")
         logger.info("pulled", metadata: [
             "client": "\(client)", "cursor": "\(plan.cursor)", "written": "\(summary.filesWritten)",
             "fetched_bytes": "\(summary.fetchedBytes)", "conflicts": "\(summary.conflicts.count)",
