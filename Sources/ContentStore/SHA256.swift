@@ -155,10 +155,11 @@ public final class SHA256 {
 
     /// The SHA-256 of a whole file, read in 512 KiB pieces: under glibc's mmap threshold
     /// (`MallocTuning`), so the buffer is reused memory, not a mapping made, faulted in
-    /// and unmapped for every file a pull checks.
+    /// and unmapped for every file hashed.
     package static func hash(fileAt path: String) throws -> ChunkID {
-        let fd = try openSequential(path)
+        let fd = try FileIO.open(path, O_RDONLY)
         defer { FileIO.close(fd) }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 512 << 10, alignment: 64)
         defer { buffer.deallocate() }
@@ -167,13 +168,6 @@ public final class SHA256 {
             if n == 0 { return hasher.finalize() }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
         }
-    }
-
-    /// `path` opened to be read once from start to end.
-    private static func openSequential(_ path: String) throws -> Int32 {
-        let fd = try FileIO.open(path, O_RDONLY)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        return fd
     }
 
     /// A digest written by `body` into 32 bytes.

@@ -87,22 +87,29 @@ final class FileMaterializer {
         return (steps, remote)
     }
 
-    /// Writes one step's content and checks it: false if it does not hash to the job's
-    /// SHA-256 (a local source changed under the pull), leaving nothing behind.
-    func run(_ step: Step, remote: RemoteChunkStream, progress: (Int64) -> Void) async throws -> Bool {
+    /// Writes the steps' contents through one ``ContentWriter`` (which hashes them on its
+    /// threads while the next chunks arrive), then settles each: under its final name if it
+    /// hashes to its job's SHA-256, away otherwise (a local source changed under the pull).
+    /// Settled only once all are written: a later content may still copy chunks from an
+    /// earlier one's `.part`. Returns, in order, whether each matched. `progress` gets the
+    /// step's number and the bytes just written.
+    func run(_ steps: [Step], remote: RemoteChunkStream, progress: (Int, Int64) -> Void) async throws -> [Bool] {
         let writer = try ContentWriter()
-        let content = try await write(step, remote: remote, writer: writer, progress: progress)
+        var written: [ContentWriter.Content] = []
+        written.reserveCapacity(steps.count)
+        for (number, step) in steps.enumerated() {
+            written.append(try await write(step, remote: remote, writer: writer) { progress(number, $0) })
+        }
         try writer.drain()
-        let written = Written(sha256: step.job.sha256, directory: step.job.directory)
-        try settle(written, ok: content.matches)
-        return content.matches
+        for (step, content) in zip(steps, written) { try settle(step.job, ok: content.matches) }
+        return written.map(\.matches)
     }
 
     /// Writes one step's content into its `.part` file through `writer`, which hashes it on
     /// the way (on its own thread, while the next content arrives): the content says whether
     /// it matched once the writer has drained. A local source that vanished spoils it (it is
     /// fetched whole later); the remote stream is kept in step either way.
-    func write(
+    private func write(
         _ step: Step, remote: RemoteChunkStream, writer: ContentWriter, progress: (Int64) -> Void
     ) async throws -> ContentWriter.Content {
         let job = step.job
@@ -149,27 +156,17 @@ final class FileMaterializer {
         return reader.read(location)
     }
 
-    /// A content written to its `.part` file, waiting to be settled.
-    /// Its paths are put together when used: a batch holds tens of thousands of these.
-    struct Written: Sendable {
-        var sha256: ChunkID
-        var directory: String
-
-        var final: String { FileMaterializer.path(for: sha256, in: directory) }
-        var part: String { final + ".part" }
-    }
-
     /// After its check, a content goes under its final name, or away (and with it the
     /// chunks it offered).
-    func settle(_ written: Written, ok: Bool) throws {
-        let source = sources.removeValue(forKey: written.sha256)
+    private func settle(_ job: Job, ok: Bool) throws {
+        let source = sources.removeValue(forKey: job.sha256)
+        let final = job.path
         if ok {
-            let final = written.final
             try FileIO.rename(final + ".part", final)
             source?.settled()
         } else {
             source?.drop()
-            try FileIO.unlink(written.part)
+            try FileIO.unlink(final + ".part")
         }
     }
 

@@ -383,28 +383,14 @@ private struct PullRun {
         var bytesDone = self.bytesDone
         let contentsBefore = contentsDone
         let stream = RemoteChunkStream(api: api, chunks: remote, compression: compression)
-        var failed: [FileMaterializer.Job] = []
-        // Contents are written here as the chunks arrive, and hashed and written to disk on
-        // the writer's thread meanwhile; settled under their final name only once all are
-        // written: a later content may still be copying chunks from an earlier one's `.part`.
-        let writer = try ContentWriter()
-        var written: [ContentWriter.Content] = []
-        written.reserveCapacity(steps.count)
-        for (number, step) in steps.enumerated() {
-            written.append(try await materializer.write(step, remote: stream, writer: writer) { bytes in
-                bytesDone += bytes
-                report?(PullProgress(filesDone: contentsBefore + number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
-            })
+        let matched = try await materializer.run(steps, remote: stream) { number, bytes in
+            bytesDone += bytes
+            report?(PullProgress(filesDone: contentsBefore + number, filesTotal: filesTotal, bytesDone: bytesDone, bytesTotal: bytesTotal))
         }
-        try writer.drain()
         self.bytesDone = bytesDone
         contentsDone += steps.count
         try await stream.finish()
-        for (step, content) in zip(steps, written) {
-            let job = step.job
-            try materializer.settle(.init(sha256: job.sha256, directory: job.directory), ok: content.matches)
-            if !content.matches { failed.append(job) }
-        }
+        let failed = zip(steps, matched).filter { !$0.1 }.map(\.0.job)
         var fetched = stream.fetchedBytes
         var wire = stream.wireBytes
         guard !failed.isEmpty else { return (fetched, wire) }
@@ -414,10 +400,9 @@ private struct PullRun {
         let retry = FileMaterializer(index: LocalChunkIndex())
         let (retrySteps, retryRemote) = retry.plan(failed, useLocal: false)
         let retryStream = RemoteChunkStream(api: api, chunks: retryRemote, compression: compression)
-        for step in retrySteps {
-            guard try await retry.run(step, remote: retryStream, progress: { _ in }) else {
-                throw SyncError.integrity("the server's content \(step.job.sha256.hex.prefix(16))… does not match its SHA-256; nothing was put in place")
-            }
+        let rematched = try await retry.run(retrySteps, remote: retryStream) { _, _ in }
+        if let (step, _) = zip(retrySteps, rematched).first(where: { !$0.1 }) {
+            throw SyncError.integrity("the server's content \(step.job.sha256.hex.prefix(16))… does not match its SHA-256; nothing was put in place")
         }
         try await retryStream.finish()
         fetched += retryStream.fetchedBytes

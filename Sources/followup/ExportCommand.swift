@@ -56,12 +56,9 @@ struct ExportCommand: AsyncParsableCommand {
         var written: Int64 = 0
         // A file is written beside its name and renamed into place once complete.
         let temporary = output == "-" ? nil : output + ".part-\(UUID().uuidString.prefix(8))"
-        var sink: any ExportSink
-        if let temporary {
-            do { sink = try DirectFileWriter(creating: temporary) } catch { throw CLIError("cannot create the export: \(error)") }
-        } else {
-            sink = GatheredOutput(fd: STDOUT_FILENO, name: output, bytes: Self.writeBytes)
-        }
+        let file: DirectFileWriter?
+        do { file = try temporary.map { try DirectFileWriter(creating: $0) } } catch { throw CLIError("cannot create the export: \(error)") }
+        var sink: any ExportSink = file ?? GatheredOutput(fd: STDOUT_FILENO, name: output, bytes: Self.writeBytes)
         do {
             for try await buffer in export.body {
                 try buffer.withUnsafeReadableBytes { try sink.write($0) }
@@ -69,7 +66,7 @@ struct ExportCommand: AsyncParsableCommand {
                 bar.update(done: min(written, total), total: total, bytes: (min(written, total), total))
             }
             try sink.finish()
-            if let temporary, let file = sink as? DirectFileWriter {
+            if let temporary, let file {
                 if fsync { try FileIO.fsync(file.fd, path: temporary) }
                 // close reports a late write error (e.g. a full disk found at delayed allocation).
                 try file.close()
