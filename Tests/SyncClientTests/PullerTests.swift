@@ -101,6 +101,32 @@ struct PullerTests {
         }
     }
 
+    @Test("a local source that changed without its size, mtime or inode changing: the copy fails its hash and is fetched whole")
+    func changedLocalSource() async throws {
+        try await LiveServer.run { server in
+            let (source, folder, pusher, puller) = try await syncedTree(server)
+            // The synced file gets other bytes of the same size, its mtime put back: the
+            // pull still takes it for the file it wrote and offers its chunks.
+            let local = folder + "/site/video/master.mov"
+            var before = stat()
+            try #require(stat(local, &before) == 0)
+            let handle = try #require(FileHandle(forWritingAtPath: local))
+            try handle.write(contentsOf: Data(TestTree.bytes(1_500_000, seed: 99)))
+            try handle.close()
+            var times = [before.st_atim, before.st_mtim]
+            try #require(utimensat(AT_FDCWD, local, &times, 0) == 0)
+
+            // The same content under a new name on the server: every chunk is "local".
+            try TestTree.write(source, "video/copy.mov", TestTree.bytes(1_500_000, seed: 1))
+            _ = try await pusher.push(directory: source, client: "acme", project: "site")
+            let summary = try await puller.pull(folder: folder, client: "acme")
+            #expect(try TestTree.read(folder, "site/video/copy.mov") == TestTree.bytes(1_500_000, seed: 1))
+            #expect(summary.filesWritten == 1)
+            #expect(summary.fetchedBytes == 1_500_000, "the content is fetched whole once its copy fails")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/.followup/partial"))
+        }
+    }
+
     @Test("a local edit is never overwritten or deleted: the server's version goes beside it")
     func conflicts() async throws {
         try await LiveServer.run { server in
