@@ -53,7 +53,7 @@ extension APIClient {
 
     /// `POST /v1/chunks/fetch`: the chunks in the order asked, as a framed stream to read
     /// as it arrives. With `compression`, frames may come deflated (see ``ChunkCompression``).
-    public func fetchChunks(_ ids: [ChunkDigest], compression: Bool) async throws -> HTTPClientResponse.Body {
+    public func fetchChunks(_ ids: [ChunkDigest], compression: Bool) async throws -> StreamedResponse.Body {
         try await stream(
             "/v1/chunks/fetch", body: ChunkListRequest(ids: ids, compression: compression ? ChunkCompression.deflate : nil),
             timeout: .seconds(600))
@@ -62,7 +62,7 @@ extension APIClient {
     /// `GET /v1/clients/{c}/export.tar`: the tar as it is written, with the feed position
     /// it shows and the bytes of file content it holds (for a progress bar).
     public func export(client: String, project: String?, at position: Int64?) async throws
-        -> (body: HTTPClientResponse.Body, position: Int64?, contentBytes: Int64?)
+        -> (body: StreamedResponse.Body, position: Int64?, contentBytes: Int64?)
     {
         var query: [String] = []
         if let project { query.append("project=\(Self.escape(project))") }

@@ -169,30 +169,29 @@ public struct APIClient: Sendable {
 
     /// A POST with a JSON body whose answer is a binary stream, read as it arrives
     /// (the chunk fetch). `timeout` covers the whole transfer.
-    func stream(_ path: String, body: some Encodable, timeout: Duration) async throws -> HTTPClientResponse.Body {
+    func stream(_ path: String, body: some Encodable, timeout: Duration) async throws -> StreamedResponse.Body {
         try await stream(.POST, path, body: body, timeout: timeout).body
     }
 
-    /// A request whose answer is read as it arrives; the status is checked, the headers
-    /// and body are the caller's.
-    func stream(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: endpoint.url + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(endpoint.token)")
+    /// A request whose answer is read as it arrives, ahead of the caller (see
+    /// ``StreamedResponse``); the status is checked, the headers and body are the caller's.
+    func stream(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) async throws -> StreamedResponse {
+        var headers = HTTPHeaders([("Authorization", "Bearer \(endpoint.token)")])
+        var payload: HTTPClient.Body?
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(try Self.json(body))
+            headers.add(name: "Content-Type", value: "application/json")
+            payload = .byteBuffer(try Self.json(body))
         }
-        let response: HTTPClientResponse
+        let response: StreamedResponse
         do {
-            response = try await http.execute(request, timeout: .init(timeout))
+            let request = try HTTPClient.Request(url: endpoint.url + path, method: method, headers: headers, body: payload)
+            response = try await StreamedResponse.start(request, on: http, deadline: .now() + .init(timeout), headTimeout: self.timeout)
         } catch {
             throw RemoteError.transport(Self.describe(error))
         }
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
+        guard (200..<300).contains(response.status) else {
             let bytes = try? await response.body.collect(upTo: 1 << 20)
-            throw Self.serverError(status: status, body: Data(bytes?.readableBytesView ?? ByteBuffer().readableBytesView))
+            throw Self.serverError(status: response.status, body: Data(bytes?.readableBytesView ?? ByteBuffer().readableBytesView))
         }
         return response
     }

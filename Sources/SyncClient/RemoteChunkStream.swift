@@ -21,7 +21,7 @@ final class RemoteChunkStream {
     private let compression: Bool
     private var position = 0
     private var windowEnd = 0
-    private var body: HTTPClientResponse.Body.AsyncIterator?
+    private var body: StreamedResponse.Body.AsyncIterator?
     private var decoder: FrameDecoder
 
     /// Chunk bytes received (as stored, before any deflate) and bytes on the wire.
