@@ -26,9 +26,10 @@ package final class WriteThread: @unchecked Sendable {
     private var running = true
     private var failure: StoreError?
 
-    /// `buffers` of `bufferBytes` each (a multiple of ``blockBytes``), allocated now.
+    /// `buffers` of `bufferBytes` each (a multiple of ``blockBytes``), allocated now; none for
+    /// a thread that writes buffers owned by another.
     package init(buffers: Int, bufferBytes: Int, name: String) throws(StoreError) {
-        precondition(bufferBytes > 0 && bufferBytes % Self.blockBytes == 0 && buffers >= 1)
+        precondition(bufferBytes > 0 && bufferBytes % Self.blockBytes == 0 && buffers >= 0)
         self.bufferBytes = bufferBytes
         for _ in 0..<buffers {
             var pointer: UnsafeMutableRawPointer?
