@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import SyncClient
 
-@Suite("ContentWriter: contents written through aligned buffers on two threads, hashed on the way")
+@Suite("ContentWriter: contents written through aligned buffers, hashed and written on two lanes of two threads")
 struct ContentWriterTests {
     /// A piece of a content: bytes, or a run of zeros written as a hole.
     enum Piece {
