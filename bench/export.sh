@@ -49,6 +49,7 @@ set_workdir "${1:-$ROOT/bench-work/export}" "; $ROOT/bench-work and $ROOT/bench-
 
 bench_env 3 BENCH_PORT  # also checks BENCH_PORT
 cache_policy  # DROP_CACHES, for settle
+WARM=("$DATA")  # read back into the page cache before each timed step (see warm_cache)
 
 DATA=$WORK/data
 STAMP=$WORK/data.stamp
@@ -143,7 +144,7 @@ BORG_BYTES=$(dir_bytes "$BORG_REPO")
 
 case "$DROP_CACHES" in
   1) CACHE_NOTE="dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every timed step" ;;
-  *) CACHE_NOTE="not dropped: the dataset is read once at the start, the server's packs and the restic and borg repos were just written, so every tool reads from a warm cache; every timed step follows a sync" ;;
+  *) CACHE_NOTE="not dropped: the server's packs and the restic and borg repos were just written, and the dataset is read back into the page cache before every timed step (borg create drops what it reads from the cache), so every tool reads from a warm cache; every timed step follows a sync" ;;
 esac
 {
   machine

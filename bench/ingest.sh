@@ -133,6 +133,7 @@ for ((r = 1; r <= RUNS; r++)); do
   # a. cp -r + sync: the disk's own limit
   rm -rf "${CP_COPY:?}"
   sync
+  warm_cache "$DATA"  # borg create drops what it reads from the page cache
   # shellcheck disable=SC2016  # $1 and $2 are expanded by sh
   timed "cp-sync.r$r" sh -c 'cp -r "$1" "$2" && sync' sh "$DATA" "$CP_COPY"
   run_row cp "$r" "$(tree_bytes "$CP_COPY")" "bytes = data copied"
@@ -143,6 +144,7 @@ for ((r = 1; r <= RUNS; r++)); do
   untimed "restic-init.r$r" restic init
   before=$(dir_bytes "$RESTIC_REPOSITORY")
   sync
+  warm_cache "$DATA"  # borg create drops what it reads from the page cache
   timed "restic-backup.r$r" restic backup "$DATA"
   run_row restic "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" \
     "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
@@ -152,6 +154,7 @@ for ((r = 1; r <= RUNS; r++)); do
   untimed "restic-init-off.r$r" restic init
   before=$(dir_bytes "$RESTIC_REPOSITORY")
   sync
+  warm_cache "$DATA"  # borg create drops what it reads from the page cache
   timed "restic-backup-off.r$r" env RESTIC_COMPRESSION=off restic backup "$DATA"
   run_row restic-off "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" "bytes = repo growth (compression off)"
 
@@ -159,6 +162,7 @@ for ((r = 1; r <= RUNS; r++)); do
   borg_fresh "borg-init.r$r"
   before=$(dir_bytes "$BORG_REPO")
   sync
+  warm_cache "$DATA"
   borg_create "borg-create.r$r" "$DATA"
   run_row borg "$r" "$(($(dir_bytes "$BORG_REPO") - before))" "bytes = repo growth (compression none)"
 
@@ -167,6 +171,7 @@ for ((r = 1; r <= RUNS; r++)); do
   untimed "followup-admin-init.r$r" "$FU" admin init --storage "$STORE" --json
   before=$(dir_bytes "$STORE")
   sync
+  warm_cache "$DATA"  # borg create drops what it reads from the page cache
   timed "followup-ingest.r$r" "$FU" store ingest "$DATA" --storage "$STORE" --json
   run_row followup "$r" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note "followup-ingest.r$r")"
   [[ -n "$(json_get "$LOGS/followup-ingest.r$r.out" files)" ]] \
@@ -178,6 +183,7 @@ FU_RSS_MAX=$(per_run RR followup | sort -g | tail -n 1)
 
 # --- d. the same data again, on the last round's store: nothing new to store -------------
 sync
+warm_cache "$DATA"
 before=$(dir_bytes "$STORE")
 timed followup-ingest-again "$FU" store ingest "$DATA" --storage "$STORE" --json
 row followup "store ingest again (no change)" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note followup-ingest-again)"
@@ -259,7 +265,7 @@ write_results_json
 # --- report -------------------------------------------------------------------------------
 echo
 echo "store ingest benchmark -- dataset: $DATA_FILES files, $(commas "$DATA_BYTES") bytes ($([[ -f "$STAMP" ]] && cat "$STAMP" || echo "user-provided"))"
-echo "Page cache not dropped: the dataset is read once before the first step, so caches are warm for all tools alike."
+echo "Page cache not dropped: the dataset is read back into it before every timed step (borg create drops what it reads from the cache), so caches are warm for all tools alike."
 echo "cp row includes a full sync; restic and followup flush what they write themselves. Every timed step follows a sync."
 echo "cp, restic (twice: default compression and off), borg and followup ran $RUNS times, interleaved round by round; wall s and max RSS MB are medians over the runs."
 echo

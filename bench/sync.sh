@@ -50,6 +50,7 @@ set_workdir "${1:-$ROOT/bench-work/sync}" "; $ROOT/bench-work and $ROOT/bench-wo
 
 bench_env 3 BENCH_PORT BENCH_RSYNC_PORT  # also checks the port variables
 cache_policy  # DROP_CACHES, for settle
+WARM=("$DATA")  # read back into the page cache before each timed step (see warm_cache)
 
 PRISTINE=$WORK/pristine
 STAMP=$WORK/pristine.stamp
@@ -216,7 +217,7 @@ log "rsync daemon pid $RSYNCD_PID on 127.0.0.1:$RSYNC_PORT"
 
 case "$DROP_CACHES" in
   1) CACHE_NOTE="dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every timed step" ;;
-  *) CACHE_NOTE="not dropped: the dataset is read once at the start and every round's copy is fresh in memory, so all tools read from a warm cache; every timed step follows a sync" ;;
+  *) CACHE_NOTE="not dropped: every timed step follows a sync, and the round's copy of the dataset is read back into the page cache before it (borg create drops what it reads from the cache), so all tools read from a warm cache" ;;
 esac
 {
   machine
