@@ -49,9 +49,9 @@ set_workdir "${1:-$ROOT/bench-work/export}" "; $ROOT/bench-work and $ROOT/bench-
 
 bench_env 3 BENCH_PORT  # also checks BENCH_PORT
 cache_policy  # DROP_CACHES, for settle
-WARM=("$DATA")  # read back into the page cache before each timed step (see warm_cache)
 
 DATA=$WORK/data
+WARM=("$DATA")  # read back into the page cache before each timed step (see warm_cache)
 STAMP=$WORK/data.stamp
 SERVER=$WORK/server
 OUT=$WORK/out           # the three tars, one at a time

@@ -50,11 +50,11 @@ set_workdir "${1:-$ROOT/bench-work/sync}" "; $ROOT/bench-work and $ROOT/bench-wo
 
 bench_env 3 BENCH_PORT BENCH_RSYNC_PORT  # also checks the port variables
 cache_policy  # DROP_CACHES, for settle
-WARM=("$DATA")  # read back into the page cache before each timed step (see warm_cache)
 
 PRISTINE=$WORK/pristine
 STAMP=$WORK/pristine.stamp
 DATA=$WORK/data
+WARM=("$DATA")  # read back into the page cache before each timed step (see warm_cache)
 SERVER=$WORK/server
 PULL_FU=$WORK/pull-fu
 PULL_RS=$WORK/pull-rsync

@@ -168,11 +168,12 @@ final class ContentWriter {
         buffer = try thread.takeBuffer()
         base = 0
         filled = 0
-        try hashThenWrite(last, bytes: bytes, on: finishing) { failed throws(StoreError) in
+        let hash = { (failed: Bool) in
             guard !failed else { return }
             file.hasher.update(UnsafeRawBufferPointer(start: last, count: bytes))
             content.matches = !content.spoiled && file.hasher.finalize() == file.expected
-        } write: { failed throws(StoreError) in
+        }
+        let write = { (failed: Bool) throws(StoreError) in
             defer {
                 FileIO.close(file.fd)
                 content.file = nil
@@ -188,6 +189,13 @@ final class ContentWriter {
             try Self.write(file, last + whole, bytes: bytes - whole, at: at + Int64(whole))
             // A content ending in a hole reaches its size here.
             if at + Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
+        }
+        guard at == 0 else { return try hashThenWrite(last, bytes: bytes, on: finishing, hash: hash, write: write) }
+        // The whole content is in this buffer (a small file): one job hashes and writes it, as
+        // a hand-off to the writing thread per file made 10,000 files of 4 KiB 7% slower.
+        try finishing.hash.enqueue(releasing: last) { failed throws(StoreError) in
+            hash(failed)
+            try write(failed)
         }
     }
 
