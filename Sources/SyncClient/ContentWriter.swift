@@ -9,7 +9,8 @@ import Glibc
 /// Two lanes, contents taking turns, each of two ``WriteThread``s: one hashes a full
 /// buffer and hands it to the other, which writes it, while the pull receives the next
 /// chunks. A large content thus hashes one buffer while the one before goes to disk
-/// (with one thread doing both, the pull waited on that thread for 0.5 s of its 0.8 s).
+/// (with one thread doing both, the pull waited on that thread for 0.5 s of its 0.8 s);
+/// a content held whole in one buffer is hashed and written by the first alone.
 ///
 /// Written through the page cache, the dataset of the benchmarks (2,004 files, 516 MB)
 /// took 0.73–0.82 s to write and 0.22–0.27 s more to sync on the benchmark VM; with
