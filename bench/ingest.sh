@@ -45,6 +45,10 @@ BIG_BYTES=$(awk -v g="$BIG_FILE_GIB" 'BEGIN { printf "%.0f", g * 1073741824 }')
 bench_env 5
 
 DATA=$WORK/data
+# settle before each timed step: a sync, then the dataset read back into the page cache
+# (borg create drops what it reads from it). The ingest never drops the cache.
+DROP_CACHES=0
+WARM=("$DATA")
 STORE=$WORK/store
 BIG=$WORK/big
 BIG_STORE=$WORK/big-store
@@ -132,8 +136,7 @@ for ((r = 1; r <= RUNS; r++)); do
 
   # a. cp -r + sync: the disk's own limit
   rm -rf "${CP_COPY:?}"
-  sync
-  warm_cache "$DATA"  # borg create drops what it reads from the page cache
+  settle
   # shellcheck disable=SC2016  # $1 and $2 are expanded by sh
   timed "cp-sync.r$r" sh -c 'cp -r "$1" "$2" && sync' sh "$DATA" "$CP_COPY"
   run_row cp "$r" "$(tree_bytes "$CP_COPY")" "bytes = data copied"
@@ -143,8 +146,7 @@ for ((r = 1; r <= RUNS; r++)); do
   rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
   untimed "restic-init.r$r" restic init
   before=$(dir_bytes "$RESTIC_REPOSITORY")
-  sync
-  warm_cache "$DATA"  # borg create drops what it reads from the page cache
+  settle
   timed "restic-backup.r$r" restic backup "$DATA"
   run_row restic "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" \
     "bytes = repo growth (compression ${RESTIC_COMPRESSION:-auto})"
@@ -153,16 +155,14 @@ for ((r = 1; r <= RUNS; r++)); do
   rm -rf "${RESTIC_REPOSITORY:?}" "${RESTIC_CACHE_DIR:?}"
   untimed "restic-init-off.r$r" restic init
   before=$(dir_bytes "$RESTIC_REPOSITORY")
-  sync
-  warm_cache "$DATA"  # borg create drops what it reads from the page cache
+  settle
   timed "restic-backup-off.r$r" env RESTIC_COMPRESSION=off restic backup "$DATA"
   run_row restic-off "$r" "$(($(dir_bytes "$RESTIC_REPOSITORY") - before))" "bytes = repo growth (compression off)"
 
   # b3. borg create --compression none into a fresh unencrypted repo (init untimed)
   borg_fresh "borg-init.r$r"
   before=$(dir_bytes "$BORG_REPO")
-  sync
-  warm_cache "$DATA"
+  settle
   borg_create "borg-create.r$r" "$DATA"
   run_row borg "$r" "$(($(dir_bytes "$BORG_REPO") - before))" "bytes = repo growth (compression none)"
 
@@ -170,8 +170,7 @@ for ((r = 1; r <= RUNS; r++)); do
   rm -rf "${STORE:?}"
   untimed "followup-admin-init.r$r" "$FU" admin init --storage "$STORE" --json
   before=$(dir_bytes "$STORE")
-  sync
-  warm_cache "$DATA"  # borg create drops what it reads from the page cache
+  settle
   timed "followup-ingest.r$r" "$FU" store ingest "$DATA" --storage "$STORE" --json
   run_row followup "$r" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note "followup-ingest.r$r")"
   [[ -n "$(json_get "$LOGS/followup-ingest.r$r.out" files)" ]] \
@@ -182,8 +181,7 @@ CP_WALL=${MW[cp]} RESTIC_WALL=${MW[restic]} FU_WALL=${MW[followup]}
 FU_RSS_MAX=$(per_run RR followup | sort -g | tail -n 1)
 
 # --- d. the same data again, on the last round's store: nothing new to store -------------
-sync
-warm_cache "$DATA"
+settle
 before=$(dir_bytes "$STORE")
 timed followup-ingest-again "$FU" store ingest "$DATA" --storage "$STORE" --json
 row followup "store ingest again (no change)" "$(($(dir_bytes "$STORE") - before))" "$(ingest_note followup-ingest-again)"
