@@ -145,32 +145,31 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
 
     /// The next piece, or the end (`nil` result), if either is there; `nil` if the reader must wait.
     func take() -> Result<ByteBuffer?, any Error>? {
-        let (taken, resume): (Result<ByteBuffer?, any Error>?, EventLoopPromise<Void>?) = state.withLock { state in
-            if let piece = state.pieces.popFirst() {
-                state.queued -= piece.readableBytes
-                var resume: EventLoopPromise<Void>?
-                if state.queued <= limit / 2 { swap(&resume, &state.paused) }
-                return (.success(piece), resume)
-            }
-            return (state.end.map { $0.map { nil } }, nil)
-        }
+        let (taken, resume) = state.withLock { Self.take(from: &$0, limit: limit) }
         resume?.succeed()
         return taken
     }
 
     func wait() async throws -> ByteBuffer? {
         try await withCheckedThrowingContinuation { continuation in
-            let taken: Result<ByteBuffer?, any Error>? = state.withLock { state in
-                if let piece = state.pieces.popFirst() {
-                    state.queued -= piece.readableBytes
-                    return .success(piece)
-                }
-                if let end = state.end { return end.map { nil } }
-                state.waiter = continuation
-                return nil
+            let (taken, resume) = state.withLock { state in
+                let next = Self.take(from: &state, limit: limit)
+                if next.taken == nil { state.waiter = continuation }
+                return next
             }
+            resume?.succeed()
             if let taken { continuation.resume(with: taken) }
         }
+    }
+
+    /// Under the lock: the next piece or the end, if either is there, and the paused read to
+    /// resume once the queue is down to half.
+    private static func take(from state: inout State, limit: Int) -> (taken: Result<ByteBuffer?, any Error>?, resume: EventLoopPromise<Void>?) {
+        guard let piece = state.pieces.popFirst() else { return (state.end.map { $0.map { nil } }, nil) }
+        state.queued -= piece.readableBytes
+        var resume: EventLoopPromise<Void>?
+        if state.queued <= limit / 2 { swap(&resume, &state.paused) }
+        return (.success(piece), resume)
     }
 
     // MARK: The event loop's side
