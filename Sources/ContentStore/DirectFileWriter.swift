@@ -91,14 +91,9 @@ package final class DirectFileWriter {
         current = try thread.takeBuffer()
         filled = 0
         queued += Int64(bytes)
-        // The whole blocks of the last buffer as the others; the tail through the page cache.
         try thread.enqueue(releasing: buffer) { failed throws(StoreError) in
             guard !failed else { return }
-            let whole = bytes / WriteThread.blockBytes * WriteThread.blockBytes
-            try WriteThread.write(fd, buffer, bytes: whole, at: at, direct: &mode.direct, path: path)
-            if mode.direct { WriteThread.stopDirect(fd) }
-            var buffered = false
-            try WriteThread.write(fd, buffer + whole, bytes: bytes - whole, at: at + Int64(whole), direct: &buffered, path: path)
+            try WriteThread.writeLast(fd, buffer, bytes: bytes, at: at, direct: &mode.direct, path: path)
         }
         try thread.drain()
     }

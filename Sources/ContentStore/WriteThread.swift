@@ -151,6 +151,20 @@ package final class WriteThread: @unchecked Sendable {
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~directFlag) }
     }
 
+    /// Writes the last bytes of a file at `offset`: its whole blocks as the buffers before
+    /// (with `O_DIRECT` while `direct`), the rest through the page cache, as `O_DIRECT` writes
+    /// whole blocks only. `O_DIRECT` is off afterwards.
+    package static func writeLast(_ fd: Int32, _ pointer: UnsafeRawPointer, bytes: Int, at offset: Int64, direct: inout Bool, path: String) throws(StoreError) {
+        let whole = direct ? bytes / blockBytes * blockBytes : 0
+        try write(fd, pointer, bytes: whole, at: offset, direct: &direct, path: path)
+        if direct {
+            stopDirect(fd)
+            direct = false
+        }
+        var buffered = false
+        try write(fd, pointer + whole, bytes: bytes - whole, at: offset + Int64(whole), direct: &buffered, path: path)
+    }
+
     /// Writes `bytes` at `offset`, whole or an error. On an `O_DIRECT` descriptor a write the
     /// file system refuses (EINVAL) turns `O_DIRECT` off, sets `direct` false and is retried.
     package static func write(_ fd: Int32, _ pointer: UnsafeRawPointer, bytes: Int, at offset: Int64, direct: inout Bool, path: String) throws(StoreError) {

@@ -180,14 +180,7 @@ final class ContentWriter {
                 content.file = nil
             }
             guard !failed else { return }
-            // Whole blocks as the rest; the tail through the page cache.
-            let whole = file.direct ? bytes / WriteThread.blockBytes * WriteThread.blockBytes : 0
-            try Self.write(file, last, bytes: whole, at: at)
-            if file.direct {
-                WriteThread.stopDirect(file.fd)
-                file.direct = false
-            }
-            try Self.write(file, last + whole, bytes: bytes - whole, at: at + Int64(whole))
+            try WriteThread.writeLast(file.fd, last, bytes: bytes, at: at, direct: &file.direct, path: file.path)
             // A content ending in a hole reaches its size here.
             if at + Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
         }
