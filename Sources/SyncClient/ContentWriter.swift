@@ -19,8 +19,9 @@ import Glibc
 ///
 /// All-zero chunks stay holes, whole blocks of them: the zeros are hashed, not written.
 /// A content that does not start at offset 0 (the verified prefix of an interrupted
-/// pull), a small one, or one on a file system that refuses `O_DIRECT` is written through
-/// the page cache by the same jobs, its writeback started as each buffer is written.
+/// pull), one that fits one buffer, or one on a file system that refuses `O_DIRECT` is
+/// written through the page cache by the same jobs, its writeback started as each buffer
+/// (or small file) is written; the pull's sync waits for it.
 final class ContentWriter {
     static let bufferBytes = 1 << 20
     /// Per lane. Two lanes, contents taking turns: a content's last write and the close of
@@ -102,11 +103,13 @@ final class ContentWriter {
     /// read back and hashed first.
     func begin(path: String, expected: ChunkID, size: Int64, prefix: Int64) throws -> Content {
         precondition(content == nil, "begin before finish")
-        let aligned = prefix == 0 && size >= Int64(WriteThread.blockBytes)
+        // A content that fits one buffer goes through the page cache (see ``finish(size:)``).
+        let aligned = prefix == 0 && size > Int64(Self.bufferBytes)
+        let flags = O_RDWR | O_CREAT | (prefix == 0 ? O_TRUNC : 0)
         let (fd, direct) = aligned
-            ? try WriteThread.openDirect(path, flags: O_RDWR | O_CREAT, mode: 0o600)
-            : (try FileIO.open(path, O_RDWR | O_CREAT, 0o600), false)
-        if ftruncate(fd, off_t(prefix)) != 0 {
+            ? try WriteThread.openDirect(path, flags: flags, mode: 0o600)
+            : (try FileIO.open(path, flags, 0o600), false)
+        if prefix > 0 && ftruncate(fd, off_t(prefix)) != 0 {
             FileIO.close(fd)
             throw FileIO.error("truncate", path)
         }
@@ -185,11 +188,33 @@ final class ContentWriter {
             if at + Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
         }
         guard at == 0 else { return try hashThenWrite(last, bytes: bytes, on: finishing, hash: hash, write: write) }
-        // The whole content is in this buffer (a small file): one job hashes and writes it, as
-        // a hand-off to the writing thread per file made 10,000 files of 4 KiB 7% slower.
+        // The whole content is in this buffer (a small file): one job hashes it and writes it
+        // through the page cache, as a hand-off per file made 10,000 files of 4 KiB 7% slower.
+        // Each `O_DIRECT` write of a new small file waited for the disk (0.23 ms on the
+        // benchmark VM, 0.46 s for the dataset's 2,000 small files, while the pull waited for
+        // the lane); the writing thread starts its writeback and closes it instead, and the
+        // pull's sync waits for it.
         try finishing.hash.enqueue(releasing: last) { failed throws(StoreError) in
             hash(failed)
-            try write(failed)
+            var writeFailure: StoreError?
+            if !failed {
+                do throws(StoreError) {
+                    var buffered = false
+                    try WriteThread.write(file.fd, last, bytes: bytes, at: 0, direct: &buffered, path: file.path)
+                    if Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
+                } catch {
+                    writeFailure = error
+                }
+            }
+            // Queued whatever happened: it closes the file.
+            try finishing.io.enqueue { _ in
+                defer {
+                    FileIO.close(file.fd)
+                    content.file = nil
+                }
+                if !failed && writeFailure == nil && bytes > 0 { FileIO.startWriteback(file.fd, offset: 0, length: Int64(bytes)) }
+            }
+            if let writeFailure { throw writeFailure }
         }
     }
 
