@@ -12,7 +12,10 @@
 #      fresh unencrypted repo (`borg init` untimed),
 #      followup push of data into a fresh server (storage, client, tokens, project untimed)
 #   2. initial pull into empty folders: rsync -a --delete --stats rsync://.../data/ vs
-#      followup pull --client bench; then both trees are compared with data (diff -r)
+#      followup pull --client bench; then both trees are compared with data (diff -r);
+#      then rsync again into a third empty folder, followed by `sync`, timed together:
+#      what rsync takes to leave the files on disk, as a followup pull does (informative
+#      row, no goal)
 #   3. no-op pull: the same two commands again, nothing changed
 #   4. bench/mutate.py on data (untimed); restic backup (same repo), borg create (same
 #      repo, archive m) and followup push again; rsync and followup pull again; trees compared
@@ -58,6 +61,7 @@ WARM=("$DATA")  # read back into the page cache before each timed step (see warm
 SERVER=$WORK/server
 PULL_FU=$WORK/pull-fu
 PULL_RS=$WORK/pull-rsync
+PULL_RS_SYNC=$WORK/pull-rsync-sync  # rsync again, then sync: durable on disk as a followup pull is
 CP_COPY=$WORK/cp-copy   # cp -r + sync writes here (removed with the round's other trees)
 PROJECT=data          # followup pull writes the project into PULL_FU/$PROJECT
 CLIENT=bench
@@ -76,7 +80,7 @@ HAVE_PULL=0
 [[ "$("$FU" pull --help 2>/dev/null || true)" == *"USAGE: followup pull"* ]] && HAVE_PULL=1
 
 # --- fresh per-run state (known subpaths of WORKDIR only) ------------------------------
-rm -rf "${LOGS:?}" "${DATA:?}" "${SERVER:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${CP_COPY:?}" \
+rm -rf "${LOGS:?}" "${DATA:?}" "${SERVER:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${PULL_RS_SYNC:?}" "${CP_COPY:?}" \
        "$WORK/restic-repo" "$WORK/restic-cache" "$WORK/borg-repo" "$WORK/borg-base" "$WORK/rsyncd.conf" \
        "$WORK/results.tsv" "$WORK/results.json" "$WORK/summary.tsv" "$WORK/checks.tsv" "$WORK/env.txt"
 mkdir -p "$LOGS"
@@ -94,7 +98,7 @@ rsync_stat() { sed -n "s/^$2: *\([0-9,.]*\).*/\1/p" "$LOGS/$1.out" | tr -dc '0-9
 declare -A S_TOOL=(
   [cp-sync]=cp [restic-backup]=restic [restic-off]=restic [borg-create]=borg [fu-push]=followup
   [borg-mutate]=borg [borg-rename]=borg
-  [rsync-pull]=rsync [fu-pull]=followup
+  [rsync-pull]=rsync [fu-pull]=followup [rsync-pull-sync]=rsync
   [rsync-noop]=rsync [fu-noop]=followup
   [restic-mutate]=restic [fu-push-mutate]=followup
   [rsync-mutate]=rsync [fu-mutate]=followup
@@ -105,13 +109,13 @@ declare -A S_OP=(
   [borg-rename]="create after rename.py (same repo)"
   [restic-backup]="backup (fresh repo)" [restic-off]="backup, RESTIC_COMPRESSION=off (fresh repo)"
   [borg-create]="create --compression none (fresh repo)" [fu-push]="push (fresh server)"
-  [rsync-pull]="daemon pull, initial" [fu-pull]="pull, initial"
+  [rsync-pull]="daemon pull, initial" [fu-pull]="pull, initial" [rsync-pull-sync]="daemon pull, initial, then sync"
   [rsync-noop]="daemon pull, no-op" [fu-noop]="pull, no-op"
   [restic-mutate]="backup after mutate.py" [fu-push-mutate]="push after mutate.py"
   [rsync-mutate]="daemon pull after mutate.py" [fu-mutate]="pull after mutate.py"
   [restic-rename]="backup after rename.py" [fu-push-rename]="push after rename.py"
   [rsync-rename]="daemon pull after rename.py" [fu-rename]="pull after rename.py")
-STEP_ORDER=(cp-sync restic-backup restic-off borg-create fu-push rsync-pull fu-pull rsync-noop fu-noop restic-mutate
+STEP_ORDER=(cp-sync restic-backup restic-off borg-create fu-push rsync-pull fu-pull rsync-pull-sync rsync-noop fu-noop restic-mutate
             borg-mutate fu-push-mutate rsync-mutate fu-mutate restic-rename borg-rename fu-push-rename rsync-rename fu-rename)
 declare -A RW RR RU RS RB TREE SERVER_HWM
 HWM_OP="server peak RSS over the round (VmHWM)"
@@ -167,6 +171,16 @@ rsync_step() {  # rsync_step STEP ROUND : rsync daemon pull; bytes = Total bytes
   files=$(rsync_stat "$1.r$2" "Number of regular files transferred")
   [[ -n "$got" ]] || die "no 'Total bytes received' in $LOGS/$1.r$2.out"
   run_row "$1" "$2" "$got" "received=$got sent=${sent:-n/a} files_transferred=${files:-n/a}"
+}
+
+rsync_sync_step() {  # rsync_sync_step STEP ROUND : rsync daemon pull into another empty folder, then sync
+  settle
+  # shellcheck disable=SC2016  # $1 and $2 are expanded by sh -c
+  timed "$1.r$2" sh -c 'rsync -a --delete --stats "$1" "$2" && sync' sh "rsync://127.0.0.1:$RSYNC_PORT/data/" "$PULL_RS_SYNC/"
+  local got
+  got=$(rsync_stat "$1.r$2" "Total bytes received")
+  [[ -n "$got" ]] || die "no 'Total bytes received' in $LOGS/$1.r$2.out"
+  run_row "$1" "$2" "$got" "received=$got; then sync"
 }
 
 pull_step() {  # pull_step STEP ROUND : followup pull; bytes = fetched_bytes
@@ -235,9 +249,9 @@ cat "$WORK/env.txt" >&2
 # --- the rounds -------------------------------------------------------------------------
 for ((r = 1; r <= RUNS; r++)); do
   log "round $r/$RUNS"
-  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${CP_COPY:?}"
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${PULL_RS_SYNC:?}" "${CP_COPY:?}"
   untimed "copy.r$r" cp -a "$PRISTINE" "$DATA"
-  mkdir -p "$PULL_FU" "$PULL_RS"
+  mkdir -p "$PULL_FU" "$PULL_RS" "$PULL_RS_SYNC"
 
   # 1. backup / push of the whole folder into fresh targets, and the disk's limit
   settle
@@ -262,6 +276,7 @@ for ((r = 1; r <= RUNS; r++)); do
   rsync_step rsync-pull "$r"
   pull_step fu-pull "$r"
   trees initial "$r"
+  rsync_sync_step rsync-pull-sync "$r"
 
   # 3. nothing changed
   rsync_step rsync-noop "$r"
@@ -306,6 +321,7 @@ PAIRS=(
   "push into a fresh server|fu-push|borg-create|borg create --compression none, fresh repo|||uploaded_bytes vs borg repo growth"
   "push into a fresh server|fu-push|cp-sync|cp -r + sync (the disk's limit)|le 1.3||uploaded_bytes vs size of the copy"
   "initial pull, empty folder|fu-pull|rsync-pull|rsync daemon pull|le 1.0||fetched_bytes vs bytes received"
+  "initial pull, empty folder|fu-pull|rsync-pull-sync|rsync daemon pull, then sync (on disk, as followup pull leaves it)|||fetched_bytes vs bytes received"
   "no-op pull|fu-noop|rsync-noop|rsync daemon pull|le 0.2||fetched_bytes vs bytes received"
   "push after mutate.py|fu-push-mutate|restic-mutate|restic backup, same repo|||uploaded_bytes vs repo growth"
   "push after mutate.py|fu-push-mutate|borg-mutate|borg create, same repo|||uploaded_bytes vs repo growth"
@@ -327,7 +343,9 @@ for p in "${PAIRS[@]}"; do
     pair wall "$label" "$peer_name" "$fu" "$peer"
   fi
   WALL_MD+=("| $label | $peer_name | $PAIR_MD |")
-  if [[ -n "$bgoal" ]]; then
+  if [[ "$peer" == rsync-pull-sync ]]; then
+    :  # the same bytes as rsync-pull's row
+  elif [[ -n "$bgoal" ]]; then
     read -r op target <<<"$bgoal"
     pair bytes "$label" "$peer_name" "$fu" "$peer" "bytes: $label, followup / $peer_name" "$op" "$target"
   elif [[ "$fu" == fu-noop ]]; then  # extra: a no-op pull fetches nothing
@@ -336,7 +354,7 @@ for p in "${PAIRS[@]}"; do
   else
     pair bytes "$label" "$peer_name" "$fu" "$peer"
   fi
-  BYTES_MD+=("| $label | $bmeaning | $PAIR_MD |")
+  [[ "$peer" == rsync-pull-sync ]] || BYTES_MD+=("| $label | $bmeaning | $PAIR_MD |")
   # peak RSS (client processes)
   summary rss "$label" "$peer_name" "${MR[$fu]}" "${MRMIN[$fu]}" "${MRMAX[$fu]}" \
     "${MR[$peer]}" "${MRMIN[$peer]}" "${MRMAX[$peer]}" "" "" "" "" ""
@@ -413,7 +431,7 @@ echo
 echo "raw rows: $WORK/results.tsv  tables: $WORK/summary.tsv  checks: $WORK/checks.tsv  all: $WORK/results.json  logs: $LOGS/"
 
 if [[ "${BENCH_CLEANUP:-0}" == 1 ]]; then
-  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${CP_COPY:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
+  rm -rf "${DATA:?}" "${PULL_FU:?}" "${PULL_RS:?}" "${PULL_RS_SYNC:?}" "${CP_COPY:?}" "${SERVER:?}" "$WORK/restic-repo" "$WORK/restic-cache" \
     "${BORG_REPO:?}" "${BORG_BASE_DIR:?}"
 fi
 if ((TREE_FAILS)); then
