@@ -58,12 +58,24 @@ struct PullPlanTests {
     @Test("hostile paths from the network are refused before anything is written", arguments: [
         ("site", "../escape"), ("site", "a/../../etc/passwd"), ("site", "/etc/passwd"), ("site", "a//b"),
         ("site", "a/./b"), ("site", ""), ("site", "bad\u{0}name"), ("site", "line\nbreak"),
+        ("site", "del\u{7F}x"), ("site", "next\u{85}line"), ("site", "csi\u{9B}x"),
         ("../up", "x"), (".followup", "cursor.json"), ("Site", "x"), ("-x", "y"), ("a/b", "c"),
     ])
     func hostilePaths(project: String, path: String) {
         var plan = PullPlan(cursor: 0)
         #expect(throws: SyncError.self) { try plan.apply(put(1, path, project: project)) }
         #expect(!plan.hasChanges)
+    }
+
+    @Test("control characters are Unicode's Cc exactly: C0, DEL and C1, nothing else")
+    func controlCharacters() throws {
+        for value in UInt32(0)...0x2FF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect(PullPlan.isControl(scalar) == (scalar.properties.generalCategory == .control), "U+\(String(value, radix: 16))")
+        }
+        for path in ["caf\u{E9}.txt", "\u{A0}nbsp", "\u{200B}zero width", "\u{1F600}.txt", "tab\u{2409}"] {
+            #expect(try PullPlan.localPath(project: "site", path: path) == "site/" + path)
+        }
     }
 
     @Test("a file version whose chunks do not add up to its size is refused")
