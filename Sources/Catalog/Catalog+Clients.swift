@@ -1,3 +1,4 @@
+import ContentStore
 import Foundation
 import Ledger
 import SQLKit
@@ -39,7 +40,7 @@ extension Catalog {
     static func isValidLabel(_ s: String, maxLength: Int) -> Bool {
         (1...maxLength).contains(s.count)
             && !s.allSatisfy(\.isWhitespace)
-            && !s.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            && !s.unicodeScalars.contains(where: \.isControl)
     }
 
     /// Creates a client with an empty change feed. `.conflict` if the slug is taken.

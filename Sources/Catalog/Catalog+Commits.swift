@@ -364,7 +364,7 @@ extension Catalog {
         guard !bytes.isEmpty else { return "a file needs a path" }
         guard bytes.count <= maxFilePathKey else { return "a path is at most \(maxFilePathKey) bytes" }
         guard bytes[0] != slash else { return "a path is relative to the project, so it cannot start with \"/\"" }
-        if path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if path.unicodeScalars.contains(where: \.isControl) {
             return "a path cannot contain NUL or control characters"
         }
         for component in bytes.split(separator: slash, omittingEmptySubsequences: false) {
@@ -383,7 +383,7 @@ extension Catalog {
         var out = "\""
         for (index, scalar) in path.unicodeScalars.enumerated() {
             if index == 100 { out += "…"; break }
-            if scalar.properties.generalCategory == .control || scalar == "\"" || scalar == "\\" {
+            if scalar.isControl || scalar == "\"" || scalar == "\\" {
                 out += scalar == "\"" ? "\\\"" : scalar == "\\" ? "\\\\" : "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 out.unicodeScalars.append(scalar)

@@ -104,7 +104,7 @@ extension Catalog {
             let owner = try await requireClient(db, client)
             _ = try await requireProject(db, client: client, project: project)
             for service in services where service.name.count > 200
-                || service.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                || service.name.unicodeScalars.contains(where: \.isControl) {
                 throw CatalogError.invalid("a service name is at most 200 characters, without control characters")
             }
             let ordinal = try await nextCounter(db, "quote")
@@ -236,7 +236,7 @@ extension Catalog {
     static func isValidText(_ s: String, maxLength: Int) -> Bool {
         s.count <= maxLength
             && !s.unicodeScalars.contains {
-                $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t"
+                $0.isControl && $0 != "\n" && $0 != "\t"
             }
     }
 }

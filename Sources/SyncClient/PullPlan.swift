@@ -118,16 +118,10 @@ struct PullPlan: Sendable {
         else { throw SyncError.unsafePath(quoted(project)) }
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         guard !path.isEmpty, path.utf8.count <= 4096,
-              !path.unicodeScalars.contains(where: isControl),
+              !path.unicodeScalars.contains(where: \.isControl),
               components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.count <= 255 })
         else { throw SyncError.unsafePath(quoted(project + "/" + path)) }
         return project + "/" + path
-    }
-
-    /// Unicode's control characters (general category Cc), by their values: looking the
-    /// category up took 3 µs a path, 6 ms of the plan of a 2,004-file pull.
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// A path for a message: quoted, at most 100 characters, control characters escaped.
@@ -135,7 +129,7 @@ struct PullPlan: Sendable {
         var out = "\""
         for (index, scalar) in path.unicodeScalars.enumerated() {
             if index == 100 { out += "…"; break }
-            if isControl(scalar) {
+            if scalar.isControl {
                 out += "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 out.unicodeScalars.append(scalar)
