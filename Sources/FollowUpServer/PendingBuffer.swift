@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import SyncProtocol
 
 /// The response bytes not yet written, for a streamed body (an export's tar, a fetch's
 /// chunk frames): a reference, so that a writer's sink can append to it; used by one task
@@ -36,16 +37,11 @@ final class PendingBuffer: @unchecked Sendable {
         current = try await freeBuffer()
     }
 
-    /// The index of a buffer the connection no longer holds, cleared. When it holds all six
-    /// it has 3–6 MiB to send (an export's or a fetch's): waiting a quarter of a millisecond
-    /// costs nothing on a fast link, and the wait doubles up to 4 ms on a slow one.
-    /// (`ByteBuffer` tells whether it is shared, not when it stops being.)
+    /// The index of a buffer the connection no longer holds, cleared; when it holds all six
+    /// (3–6 MiB: an export's or a fetch's), after a pause (see ``ReleasedBuffer``).
     private func freeBuffer() async throws -> Int {
-        var wait = 250
-        while true {
-            for slot in buffers.indices where buffers[slot].modifyIfUniquelyOwned({ $0.clear() }) != nil { return slot }
-            try await Task.sleep(for: .microseconds(wait))
-            wait = min(wait * 2, 4000)
+        try await ReleasedBuffer.wait {
+            buffers.indices.first { buffers[$0].modifyIfUniquelyOwned({ $0.clear() }) != nil }
         }
     }
 }

@@ -152,19 +152,13 @@ struct UploadFrames: AsyncSequence, Sendable {
 
         /// The index of a piece the connection no longer holds, cleared; a new piece while
         /// there are fewer than ``UploadFrames/pieces``. When the connection holds them all
-        /// it has 3 MiB to send: waiting a quarter of a millisecond for one costs nothing
-        /// on a fast link, and the wait doubles up to 4 ms on a slow one. (`ByteBuffer`
-        /// tells whether it is shared, not when it stops being.)
+        /// (3 MiB to send), after a pause (see ``ReleasedBuffer``).
         private func freePiece() async throws -> Int {
-            var wait = 250
-            while true {
-                for slot in pieces.indices where pieces[slot].modifyIfUniquelyOwned({ $0.clear() }) != nil { return slot }
-                if pieces.count < UploadFrames.pieces {
-                    pieces.append(ByteBufferAllocator().buffer(capacity: UploadFrames.pieceBytes))
-                    return pieces.count - 1
-                }
-                try await Task.sleep(for: .microseconds(wait))
-                wait = Swift.min(wait * 2, 4000)
+            try await ReleasedBuffer.wait {
+                if let slot = pieces.indices.first(where: { pieces[$0].modifyIfUniquelyOwned({ $0.clear() }) != nil }) { return slot }
+                guard pieces.count < UploadFrames.pieces else { return nil }
+                pieces.append(ByteBufferAllocator().buffer(capacity: UploadFrames.pieceBytes))
+                return pieces.count - 1
             }
         }
     }
