@@ -286,12 +286,8 @@ final class ContentWriter {
 
     private static func write(_ content: File, _ pointer: UnsafeRawPointer, bytes: Int, at offset: Int64) throws(StoreError) {
         guard bytes > 0 else { return }
-        if content.direct {
-            try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &content.direct, path: content.path)
-        } else {
-            var buffered = false
-            try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &buffered, path: content.path)
-        }
+        // `direct` turns false if the file system refuses `O_DIRECT`; it never turns true.
+        try WriteThread.write(content.fd, pointer, bytes: bytes, at: offset, direct: &content.direct, path: content.path)
         // Through the page cache: start the writeback of whole buffers now, as the pull syncs
         // once at the end. A file's tail or a small file is left to that sync: starting each
         // one alone cost about 4% of the pull's CPU.
