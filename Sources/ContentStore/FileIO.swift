@@ -212,6 +212,35 @@ extension FileIO {
     }
 }
 
+extension FileIO {
+    /// Renames `from` to `to` unless something is at `to`: then nothing moves and the
+    /// answer is false. One atomic step (`renameat2` with `RENAME_NOREPLACE`) where the
+    /// kernel and file system have it, so a file that appears at `to` meanwhile is never
+    /// replaced; elsewhere an `lstat`, then the rename.
+    package static func renameUnlessExists(_ from: String, _ to: String) throws -> Bool {
+        if let renameat2 = RenameNoReplace.function {
+            if renameat2(AT_FDCWD, from, AT_FDCWD, to, RenameNoReplace.flag) == 0 { return true }
+            if errno == EEXIST { return false }
+            // Not supported here (an older kernel, some file systems): the two steps below.
+            guard errno == EINVAL || errno == ENOSYS else { throw error("rename", to) }
+        }
+        if try linkStatus(to) != nil { return false }
+        try rename(from, to)
+        return true
+    }
+}
+
+/// `renameat2`, looked up at run time like `syncfs` below (also behind _GNU_SOURCE).
+private enum RenameNoReplace {
+    typealias Function = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    /// `RENAME_NOREPLACE` of <linux/fs.h>.
+    static let flag: UInt32 = 1
+    static let function: Function? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
+    }()
+}
+
 /// `syncfs`, looked up at run time like `sync_file_range` below.
 private enum SyncFileSystem {
     typealias Function = @convention(c) (Int32) -> Int32

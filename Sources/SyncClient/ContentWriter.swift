@@ -46,7 +46,8 @@ final class ContentWriter {
 
     /// One content being written; ``matches`` is known once the writer has drained.
     final class Content: @unchecked Sendable {
-        /// Set by the last job: whether the bytes written hash to what was expected.
+        /// Set by the last job: whether the bytes written hash to what was expected (and
+        /// then the file has the ``FileAttributes`` it was given, if any).
         fileprivate(set) var matches = false
         /// Set by the caller: a chunk could not be produced, so the content is bad whatever it hashes to.
         fileprivate var spoiled = false
@@ -62,13 +63,15 @@ final class ContentWriter {
         let expected: ChunkID
         let fd: Int32
         var direct: Bool
+        let attributes: FileAttributes?
         let hasher = SHA256()
 
-        init(path: String, expected: ChunkID, fd: Int32, direct: Bool) {
+        init(path: String, expected: ChunkID, fd: Int32, direct: Bool, attributes: FileAttributes?) {
             self.path = path
             self.expected = expected
             self.fd = fd
             self.direct = direct
+            self.attributes = attributes
         }
     }
 
@@ -103,8 +106,8 @@ final class ContentWriter {
     }
 
     /// Starts writing `path` (created if missing), keeping its first `prefix` bytes: those are
-    /// read back and hashed first.
-    func begin(path: String, expected: ChunkID, size: Int64, prefix: Int64) throws -> Content {
+    /// read back and hashed first. A content that matches ends with `attributes`.
+    func begin(path: String, expected: ChunkID, size: Int64, prefix: Int64, attributes: FileAttributes? = nil) throws -> Content {
         precondition(content == nil, "begin before finish")
         let aligned = prefix == 0 && size >= Int64(WriteThread.blockBytes)
         // Emptied by the open, unless a verified prefix stays.
@@ -116,7 +119,7 @@ final class ContentWriter {
             FileIO.close(fd)
             throw FileIO.error("truncate", path)
         }
-        let file = File(path: path, expected: expected, fd: fd, direct: direct)
+        let file = File(path: path, expected: expected, fd: fd, direct: direct, attributes: attributes)
         let started = Content()
         started.file = file
         if prefix > 0 {
@@ -189,6 +192,10 @@ final class ContentWriter {
             try WriteThread.writeLast(file.fd, last, bytes: bytes, at: at, direct: &file.direct, path: file.path)
             // A content ending in a hole reaches its size here.
             if at + Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
+            // After the last write, which sets the mtime too.
+            // Set by descriptor here, on the lane's thread: installing the file is then one
+            // rename on the pull's.
+            if content.matches, let attributes = file.attributes { try attributes.apply(to: file.fd, path: file.path) }
         }
         guard at == 0 else { return try hashThenWrite(last, bytes: bytes, on: finishing, hash: hash, write: write) }
         // The whole content is in this buffer (a small file): one job hashes and writes it, as

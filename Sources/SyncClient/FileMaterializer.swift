@@ -4,16 +4,18 @@ import Glibc
 #endif
 
 /// Writes the file contents a pull needs, one hidden file per content hash, before
-/// anything goes into place: `.followup-<sha>` in the folder of the first path that
-/// needs it (so installing is a rename within a folder, and new files are spread over
-/// the file system as their folders are), or in `.followup/partial/` when that folder
-/// cannot be made yet. Each ``Job`` names its folder.
+/// anything goes into place: `.followup-<sha>.part` in the folder of the first path
+/// that needs it (so installing is a rename within a folder, and new files are spread
+/// over the file system as their folders are), or in `.followup/partial/` when that
+/// folder cannot be made yet. Each ``Job`` names its folder.
 ///
-/// Each content is assembled in `.followup-<sha>.part` from local chunks where they
-/// exist and from the remote stream otherwise, hashed as it is written, and renamed
-/// to `.followup-<sha>` only if the whole-file SHA-256 matches. A killed pull leaves complete contents
-/// and the verified prefix of a partial one: the next run reuses both. All-zero chunks
-/// are left as holes, so a sparse file stays sparse.
+/// Each content is assembled from local chunks where they exist and from the remote
+/// stream otherwise, hashed as it is written, and given its job's attributes if the
+/// whole-file SHA-256 matches; one that does not match is removed. Its name stays until
+/// the pull installs it (a rename the less per file: a killed pull's contents are told
+/// complete by their size and hash, which are checked anyway). A killed pull leaves
+/// complete contents and the verified prefix of a partial one: the next run reuses
+/// both. All-zero chunks are left as holes, so a sparse file stays sparse.
 final class FileMaterializer {
     struct Job {
         var sha256: ChunkID
@@ -21,6 +23,10 @@ final class FileMaterializer {
         var chunks: [ChunkRef]
         /// Where it is assembled (see ``path(for:in:)``).
         var directory: String
+        /// Set on the file once its content is checked (nil: left as written).
+        var attributes: FileAttributes?
+        /// The caller's number for it.
+        var entry: Int32
 
         var path: String { FileMaterializer.path(for: sha256, in: directory) }
     }
@@ -48,7 +54,7 @@ final class FileMaterializer {
         self.index = index
     }
 
-    static func path(for sha: ChunkID, in directory: String) -> String { directory + "/" + prefix + sha.hex }
+    static func path(for sha: ChunkID, in directory: String) -> String { directory + "/" + prefix + sha.hex + ".part" }
 
     /// Whether the content is complete: right size and hash (a crash may have kept the
     /// name of a file whose data never reached the disk, so the hash is checked).
@@ -60,18 +66,20 @@ final class FileMaterializer {
     }
 
     /// The steps for `jobs`, in order, and the remote chunks they need, each once, in
-    /// the order they will be written. With `useLocal` false every chunk is fetched.
-    func plan(_ jobs: [Job], useLocal: Bool) -> (steps: [Step], remote: [ChunkRef]) {
+    /// the order they will be written. With `useLocal` false every chunk is fetched; with
+    /// `resume` false, what an interrupted pull left is not looked for (there was none).
+    func plan(_ jobs: [Job], useLocal: Bool, resume: Bool) -> (steps: [Step], remote: [ChunkRef]) {
         var steps: [Step] = []
         var remote: [ChunkRef] = []
         var willHave = Set<ChunkID>()
+        let resume = useLocal && resume
         for job in jobs {
-            if useLocal && isComplete(job) {
-                index.add(job.chunks, in: ChunkSourceFile(assembling: job.sha256, in: job.directory, part: false))
+            if resume && isComplete(job) {
+                index.add(job.chunks, in: ChunkSourceFile(assembling: job.sha256, in: job.directory, written: true))
                 reusedBytes += job.size
                 continue
             }
-            let resumed = useLocal ? resumablePrefix(job) : 0
+            let resumed = resume ? resumablePrefix(job) : 0
             var flags: [Bool] = []
             flags.reserveCapacity(job.chunks.count - resumed)
             for chunk in job.chunks[resumed...] {
@@ -88,11 +96,11 @@ final class FileMaterializer {
     }
 
     /// Writes the steps' contents through one ``ContentWriter`` (which hashes them on its
-    /// threads while the next chunks arrive), then settles each: under its final name if it
-    /// hashes to its job's SHA-256, away otherwise (a local source changed under the pull).
-    /// Settled only once all are written: a later content may still copy chunks from an
-    /// earlier one's `.part`. Returns, in order, whether each matched. `progress` gets the
-    /// step's number and the bytes just written.
+    /// threads while the next chunks arrive), then settles each: kept if it hashes to its
+    /// job's SHA-256 (and then it has its job's attributes), removed otherwise (a local
+    /// source changed under the pull). Settled only once all are written: a later content
+    /// may still copy chunks from an earlier one. Returns, in order, whether each matched.
+    /// `progress` gets the step's number and the bytes just written.
     func run(_ steps: [Step], remote: RemoteChunkStream, progress: (Int, Int64) -> Void) async throws -> [Bool] {
         let writer = try ContentWriter()
         var written: [ContentWriter.Content] = []
@@ -113,12 +121,11 @@ final class FileMaterializer {
         _ step: Step, remote: RemoteChunkStream, writer: ContentWriter, progress: (Int64) -> Void
     ) async throws -> ContentWriter.Content {
         let job = step.job
-        let part = job.path + ".part"
         let source = source(for: job)
         // The verified prefix of an interrupted pull stays; the planner offered its chunks.
         var offset = job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) }
         reusedBytes += offset
-        let content = try writer.begin(path: part, expected: job.sha256, size: job.size, prefix: offset)
+        let content = try writer.begin(path: job.path, expected: job.sha256, size: job.size, prefix: offset, attributes: job.attributes)
         for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
             // A cancelled pull stops here; what is written so far stays for the next run.
             try Task.checkCancellation()
@@ -152,21 +159,18 @@ final class FileMaterializer {
     /// a content written earlier in this pull, once the writer has put it on disk.
     private func readLocal(_ location: LocalChunkIndex.Location, current: ChunkSourceFile, writer: ContentWriter) throws -> [UInt8]? {
         if location.file === current { return try writer.readCurrent(offset: location.offset, length: location.length) }
-        if location.file.isPart { try writer.drain() }
+        if !location.file.isWritten { try writer.drain() }
         return reader.read(location)
     }
 
-    /// After its check, a content goes under its final name, or away (and with it the
-    /// chunks it offered).
+    /// After its check, a content stays, or goes away (and with it the chunks it offered).
     private func settle(_ job: Job, ok: Bool) throws {
         let source = sources.removeValue(forKey: job.sha256)
-        let final = job.path
         if ok {
-            try FileIO.rename(final + ".part", final)
             source?.settled()
         } else {
             source?.drop()
-            try FileIO.unlink(final + ".part")
+            try FileIO.unlink(job.path)
         }
     }
 
@@ -177,9 +181,9 @@ final class FileMaterializer {
         return source
     }
 
-    /// How many leading chunks of the `.part` file are intact; those are offered as sources.
+    /// How many leading chunks of the content's file are intact; those are offered as sources.
     private func resumablePrefix(_ job: Job) -> Int {
-        let part = job.path + ".part"
+        let part = job.path
         guard let status = try? FileIO.linkStatus(part), status.st_mode & S_IFMT == S_IFREG, status.st_size > 0,
               let fd = try? FileIO.open(part, O_RDONLY)
         else { return 0 }

@@ -13,8 +13,8 @@ import Glibc
 final class ChunkSourceFile {
     private enum Place {
         case file(folder: String, relative: String)
-        /// `<directory>/.followup-<sha>`, with `.part` while it is being written.
-        case assembled(directory: String, sha: ChunkID, part: Bool)
+        /// `<directory>/.followup-<sha>.part`; `written` once the writer is done with it.
+        case assembled(directory: String, sha: ChunkID, written: Bool)
         /// Gone or known bad: its chunks are no longer offered.
         case gone
     }
@@ -24,9 +24,9 @@ final class ChunkSourceFile {
     /// `<folder>/<relative>`.
     init(folder: String, relative: String) { place = .file(folder: folder, relative: relative) }
 
-    /// A content ``FileMaterializer`` assembles in `directory`, in its `.part` file for now.
-    init(assembling sha: ChunkID, in directory: String, part: Bool = true) {
-        place = .assembled(directory: directory, sha: sha, part: part)
+    /// A content ``FileMaterializer`` assembles in `directory` (still being written, unless `written`).
+    init(assembling sha: ChunkID, in directory: String, written: Bool = false) {
+        place = .assembled(directory: directory, sha: sha, written: written)
     }
 
     var isGone: Bool {
@@ -34,24 +34,24 @@ final class ChunkSourceFile {
         return false
     }
 
-    /// A content this pull is still writing (or has written and not yet checked).
-    var isPart: Bool {
-        if case .assembled(_, _, true) = place { return true }
-        return false
+    /// Not a content this pull is still writing (or has written and not yet checked).
+    var isWritten: Bool {
+        if case .assembled(_, _, false) = place { return false }
+        return true
     }
 
     /// Nil once the file is gone or known bad.
     var path: String? {
         switch place {
         case let .file(folder, relative): folder + "/" + relative
-        case let .assembled(directory, sha, part): FileMaterializer.path(for: sha, in: directory) + (part ? ".part" : "")
+        case let .assembled(directory, sha, _): FileMaterializer.path(for: sha, in: directory)
         case .gone: nil
         }
     }
 
-    /// The assembled content was renamed from its `.part` file to its final name.
+    /// The assembled content is written and checked.
     func settled() {
-        if case let .assembled(directory, sha, _) = place { place = .assembled(directory: directory, sha: sha, part: false) }
+        if case let .assembled(directory, sha, _) = place { place = .assembled(directory: directory, sha: sha, written: true) }
     }
 
     func drop() { place = .gone }

@@ -152,6 +152,8 @@ private struct PullRun {
     private var usesLeft: [Int32] = []
     /// Per owner: where its content is assembled.
     private var placement: [Placement] = []
+    /// Per owner: the entry whose attributes its assembled content was given (-1: none).
+    private var attributed: [Int32] = []
     /// Progress of the assembly, over all batches.
     private var contentsDone = 0
     private var bytesDone: Int64 = 0
@@ -225,6 +227,7 @@ private struct PullRun {
         owner = Array(repeating: -1, count: changes.count)
         usesLeft = Array(repeating: 0, count: changes.count)
         placement = Array(repeating: .none, count: changes.count)
+        attributed = Array(repeating: -1, count: changes.count)
         var pairs: [(sha: ChunkID, entry: Int32)] = []
         for (number, entry) in changes.enumerated() {
             if case let .put(version) = entry.change, !version.isDirectory { pairs.append((version.sha256, Int32(number))) }
@@ -328,6 +331,8 @@ private struct PullRun {
         let materializer = FileMaterializer(index: index)
 
         var noted = Set(loadPartials())
+        // Nothing noted, nothing left by an interrupted pull: no content's file is looked for.
+        let resume = !noted.isEmpty
         var fetched: Int64 = 0
         var wire: Int64 = 0
         var start = 0
@@ -353,14 +358,16 @@ private struct PullRun {
                     if directory == lastDirectory { directory = lastDirectory } else { lastDirectory = directory }
                 }
                 directories.insert(directory + "/")
-                jobs.append(.init(sha256: version.sha256, size: version.size, chunks: version.chunks, directory: directory))
+                jobs.append(.init(
+                    sha256: version.sha256, size: version.size, chunks: version.chunks, directory: directory,
+                    attributes: FileAttributes(version), entry: Int32(number)))
             }
             if !directories.isSubset(of: noted) {
                 noted.formUnion(directories)
                 try rememberPartials(noted)
             }
             if directories.contains(partialDirectory + "/") { try FileIO.makeDirectories(partialDirectory) }
-            let batch = try await assemble(jobs, with: materializer, bytesTotal: bytesTotal)
+            let batch = try await assemble(jobs, with: materializer, resume: resume, bytesTotal: bytesTotal)
             jobs = []
             MallocTuning.releaseFreeMemory()  // the batch's plan and stream are gone
             fetched += batch.fetched
@@ -370,10 +377,10 @@ private struct PullRun {
     }
 
     private mutating func assemble(
-        _ jobs: [FileMaterializer.Job], with materializer: FileMaterializer, bytesTotal: Int64
+        _ jobs: [FileMaterializer.Job], with materializer: FileMaterializer, resume: Bool, bytesTotal: Int64
     ) async throws -> (fetched: Int64, wire: Int64) {
         let reusedBefore = materializer.reusedBytes
-        let (steps, remote) = materializer.plan(jobs, useLocal: true)
+        let (steps, remote) = materializer.plan(jobs, useLocal: true, resume: resume)
         // Contents already complete, and resumed prefixes, count as done.
         bytesDone += materializer.reusedBytes - reusedBefore
         for step in steps { bytesDone += step.job.chunks[..<step.resumedChunks].reduce(Int64(0)) { $0 + Int64($1.length) } }
@@ -390,6 +397,7 @@ private struct PullRun {
         self.bytesDone = bytesDone
         contentsDone += steps.count
         try await stream.finish()
+        noteAttributes(of: steps, matched)
         let failed = zip(steps, matched).filter { !$0.1 }.map(\.0.job)
         var fetched = stream.fetchedBytes
         var wire = stream.wireBytes
@@ -398,16 +406,24 @@ private struct PullRun {
         // A local file changed under the pull: fetch those contents whole, once more.
         logger.info("refetching contents whose local sources changed", metadata: ["count": "\(failed.count)"])
         let retry = FileMaterializer(index: LocalChunkIndex())
-        let (retrySteps, retryRemote) = retry.plan(failed, useLocal: false)
+        let (retrySteps, retryRemote) = retry.plan(failed, useLocal: false, resume: false)
         let retryStream = RemoteChunkStream(api: api, chunks: retryRemote, compression: compression)
         let rematched = try await retry.run(retrySteps, remote: retryStream) { _, _ in }
         if let (step, _) = zip(retrySteps, rematched).first(where: { !$0.1 }) {
             throw SyncError.integrity("the server's content \(step.job.sha256.hex.prefix(16))… does not match its SHA-256; nothing was put in place")
         }
         try await retryStream.finish()
+        noteAttributes(of: retrySteps, rematched)
         fetched += retryStream.fetchedBytes
         wire += retryStream.wireBytes
         return (fetched, wire)
+    }
+
+    /// The contents that matched were given their job's attributes.
+    private mutating func noteAttributes(of steps: [FileMaterializer.Step], _ matched: [Bool]) {
+        for (step, ok) in zip(steps, matched) where ok && step.job.attributes != nil {
+            attributed[Int(owner[Int(step.job.entry)])] = step.job.entry
+        }
     }
 
     // MARK: Applying
@@ -453,7 +469,15 @@ private struct PullRun {
         }
         if isInPlace(path, version) {
             usesLeft[Int(owner[number])] -= 1
-            try setMetadata(absolute, version)
+            try FileAttributes(version).apply(to: absolute)
+            state.files[path] = try record(of: absolute, version)
+            return
+        }
+        // A path the last pull left nothing at, and a content no other path needs: one
+        // rename, which never replaces a file found there (made meanwhile); that one goes
+        // through the checks below.
+        if state.files[path] == nil, usesLeft[Int(owner[number])] == 1, try install(number, version, to: absolute, replacing: false) {
+            summary.filesWritten += 1
             state.files[path] = try record(of: absolute, version)
             return
         }
@@ -473,7 +497,7 @@ private struct PullRun {
             summary.conflicts.append(PullConflict(
                 path: path, serverCopy: destination, reason: "changed here and on the server; the server's version is beside it"))
         }
-        try install(number, version, to: folder + "/" + destination)
+        _ = try install(number, version, to: folder + "/" + destination, replacing: true)
         summary.filesWritten += 1
         // A conflict copy belongs to the user now; the path keeps its old record.
         if destination == path { state.files[path] = try record(of: absolute, version) }
@@ -503,35 +527,40 @@ private struct PullRun {
             sha256: version.sha256, chunks: [], directory: true)
     }
 
-    /// Renames the assembled content into place (or copies it, when more paths need it),
-    /// with the server's permission bits (owner read/write kept) and mtime.
-    private mutating func install(_ number: Int, _ version: RemoteVersion, to target: String) throws {
+    /// Renames the assembled content into place (or a copy of it, when more paths need
+    /// it), with the server's attributes: those the content was given already, if they are
+    /// this version's. Unless `replacing`, a file at `target` stays: then nothing moved,
+    /// and the answer is false.
+    private mutating func install(_ number: Int, _ version: RemoteVersion, to target: String, replacing: Bool) throws -> Bool {
         let assembled = assembledPath(of: number, version.sha256)
         let first = Int(owner[number])
-        usesLeft[first] -= 1
-        let remaining = usesLeft[first]
+        let attributes = FileAttributes(version)
         let temp: String
-        if remaining <= 0 {
+        if usesLeft[first] <= 1 {
             temp = assembled
+            let given = Int(attributed[first])
+            if given < 0 || Self.attributes(of: changes[given]) != attributes {
+                try attributes.apply(to: temp)
+                attributed[first] = Int32(number)
+            }
         } else {
             temp = assembled + ".copy"
             try Self.copy(assembled, to: temp)
+            try attributes.apply(to: temp)
         }
-        try setMetadata(temp, version)
-        try FileIO.rename(temp, target)
+        if replacing {
+            try FileIO.rename(temp, target)
+        } else if try !FileIO.renameUnlessExists(temp, target) {
+            if temp != assembled { try FileIO.unlink(temp) }
+            return false
+        }
+        usesLeft[first] -= 1
+        return true
     }
 
-    /// `UTIME_OMIT` (a macro Glibc's module does not export): leave that time as it is.
-    private static let omitTime = (1 << 30) - 2
-
-    private func setMetadata(_ path: String, _ version: RemoteVersion) throws {
-        if chmod(path, mode_t(version.mode & 0o777) | 0o600) != 0 { throw FileIO.error("chmod", path) }
-        var times = [
-            timespec(tv_sec: 0, tv_nsec: Self.omitTime),
-            timespec(tv_sec: Int(version.mtimeNs / 1_000_000_000), tv_nsec: Int(version.mtimeNs % 1_000_000_000)),
-        ]
-        if version.mtimeNs < 0 { times[1] = timespec(tv_sec: 0, tv_nsec: Self.omitTime) }
-        if utimensat(AT_FDCWD, path, &times, 0) != 0 { throw FileIO.error("utimensat", path) }
+    private static func attributes(of entry: PullPlan.Entry) -> FileAttributes? {
+        guard case let .put(version) = entry.change else { return nil }
+        return FileAttributes(version)
     }
 
     private func record(of absolute: String, _ version: RemoteVersion) throws -> SyncState.FileRecord {

@@ -109,7 +109,7 @@ enum TestTree {
         while let path = enumerator?.nextObject() as? String {
             if excluding.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) { continue }
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
             entries[path] = isDirectory.boolValue ? Array("/".utf8) : try read(root, path)
         }
         return entries

@@ -163,6 +163,43 @@ struct PullerTests {
         }
     }
 
+    @Test("files already in the folder before its first pull are never replaced; each pulled file has its version's mode and mtime")
+    func filesBeforeFirstPull() async throws {
+        try await LiveServer.run { server in
+            let source = server.root + "/staff"
+            try TestTree.write(source, "notes/brief.txt", Array("from staff".utf8))
+            try TestTree.write(source, "notes/same.txt", Array("the same".utf8))
+            try TestTree.write(source, "notes/copy of same.txt", Array("the same".utf8))
+            try TestTree.write(source, "tools/run.sh", Array("#!/bin/sh\n".utf8))
+            try FileManager.default.setAttributes([.posixPermissions: 0o750], ofItemAtPath: source + "/tools/run.sh")
+            try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: source + "/notes/same.txt")
+            _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
+
+            let folder = server.root + "/client"
+            try TestTree.write(folder, "site/notes/brief.txt", Array("mine".utf8))
+            try TestTree.write(folder, "site/notes/same.txt", Array("the same".utf8))
+            let summary = try await server.puller(server.acmeToken).pull(folder: folder, client: "acme")
+
+            #expect(summary.conflicts.map(\.path) == ["site/notes/brief.txt"])
+            #expect(try TestTree.read(folder, "site/notes/brief.txt") == Array("mine".utf8))
+            let copy = try #require(summary.conflicts.first?.serverCopy)
+            #expect(try TestTree.read(folder, copy) == Array("from staff".utf8))
+            #expect(try TestTree.read(folder, "site/notes/same.txt") == Array("the same".utf8))
+            #expect(try TestTree.read(folder, "site/notes/copy of same.txt") == Array("the same".utf8))
+            #expect(summary.filesWritten == 3)     // the copy of brief, "copy of same" and run.sh
+
+            for (path, mode) in ["tools/run.sh": 0o750, "notes/copy of same.txt": 0o644, copy.replacingOccurrences(of: "site/", with: ""): 0o644] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/site/" + path)
+                #expect((attributes[.posixPermissions] as? Int) == mode, "\(path)")
+                let pushed = try TestTree.modificationTime(source + "/" + (path.hasPrefix("notes/brief") ? "notes/brief.txt" : path))
+                #expect(attributes[.modificationDate] as? Date == pushed, "\(path)")
+            }
+            // Nothing assembled is left behind.
+            let left = try TestTree.snapshot(folder + "/site").keys.filter { $0.split(separator: "/").last!.hasPrefix(".followup-") }
+            #expect(left.isEmpty)
+        }
+    }
+
     @Test("a pull cut off mid-transfer leaves no partial file under a final name and resumes without refetching")
     func interruptedPull() async throws {
         try await LiveServer.run { server in
