@@ -54,8 +54,14 @@ extension APIClient {
     /// `POST /v1/chunks/fetch`: the chunks in the order asked, as a framed stream to read
     /// as it arrives. With `compression`, frames may come deflated (see ``ChunkCompression``).
     public func fetchChunks(_ ids: [ChunkDigest], compression: Bool) async throws -> StreamedResponse.Body {
-        try await stream(
-            "/v1/chunks/fetch", body: ChunkListRequest(ids: ids, compression: compression ? ChunkCompression.deflate : nil),
+        try await sendFetch(ids, compression: compression).response().body
+    }
+
+    /// ``fetchChunks(_:compression:)``, sent now and awaited later: the server looks up the
+    /// ids of one request while the chunks of another arrive.
+    func sendFetch(_ ids: [ChunkDigest], compression: Bool) throws -> SentRequest {
+        try send(
+            .POST, "/v1/chunks/fetch", body: ChunkListRequest(ids: ids, compression: compression ? ChunkCompression.deflate : nil),
             timeout: .seconds(600))
     }
 

@@ -176,24 +176,43 @@ public struct APIClient: Sendable {
     /// A request whose answer is read as it arrives, ahead of the caller (see
     /// ``StreamedResponse``); the status is checked, the headers and body are the caller's.
     func stream(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) async throws -> StreamedResponse {
+        try await send(method, path, body: body, timeout: timeout).response()
+    }
+
+    /// ``stream(_:_:body:timeout:)`` in two steps: the request goes now, its answer is
+    /// awaited (and its status checked) by ``SentRequest/response()``.
+    func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) throws -> SentRequest {
         var headers = HTTPHeaders([("Authorization", "Bearer \(endpoint.token)")])
         var payload: HTTPClient.Body?
         if let body {
             headers.add(name: "Content-Type", value: "application/json")
             payload = .byteBuffer(try Self.json(body))
         }
-        let response: StreamedResponse
         do {
             let request = try HTTPClient.Request(url: endpoint.url + path, method: method, headers: headers, body: payload)
-            response = try await StreamedResponse.start(request, on: http, deadline: .now() + .init(timeout), headTimeout: self.timeout)
+            return SentRequest(sent: StreamedResponse.send(request, on: http, deadline: .now() + .init(timeout), headTimeout: self.timeout))
         } catch {
             throw RemoteError.transport(Self.describe(error))
         }
-        guard (200..<300).contains(response.status) else {
-            let bytes = try? await response.body.collect(upTo: 1 << 20)
-            throw Self.serverError(status: response.status, body: Data(bytes?.readableBytesView ?? ByteBuffer().readableBytesView))
+    }
+
+    /// A request on its way (see ``send(_:_:body:timeout:)``).
+    struct SentRequest: Sendable {
+        fileprivate let sent: StreamedResponse.Sent
+
+        func response() async throws -> StreamedResponse {
+            let response: StreamedResponse
+            do {
+                response = try await sent.response()
+            } catch {
+                throw RemoteError.transport(APIClient.describe(error))
+            }
+            guard (200..<300).contains(response.status) else {
+                let bytes = try? await response.body.collect(upTo: 1 << 20)
+                throw APIClient.serverError(status: response.status, body: Data(bytes?.readableBytesView ?? ByteBuffer().readableBytesView))
+            }
+            return response
         }
-        return response
     }
 
     private static func serverError(status: Int, body: Data) -> RemoteError {

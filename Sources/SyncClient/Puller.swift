@@ -113,10 +113,12 @@ struct PullBatchLimit: Sendable {
     var contents: Int
     var bytes: Int64
 
-    /// Half a request window of the chunk stream. Each batch opens its own request, so
-    /// very small batches cost time (batches of 4,096 small files made a 100,000-file pull
-    /// 2.5 times slower); 32,768 contents take as long as 65,536 and peak 7 MB lower.
-    static let standard = PullBatchLimit(contents: RemoteChunkStream.windowIDs / 2, bytes: Int64(RemoteChunkStream.windowBytes))
+    /// Half a request window of the chunk stream, and no limit on bytes. Between batches
+    /// the pull waits for the last writes of one and plans the next while nothing arrives,
+    /// so very small batches cost time (batches of 4,096 small files made a 100,000-file
+    /// pull 2.5 times slower); 32,768 contents take as long as 65,536 and peak 7 MB lower.
+    /// What a batch holds in memory is per content: its bytes only stream through.
+    static let standard = PullBatchLimit(contents: RemoteChunkStream.windowIDs / 2, bytes: .max)
 }
 
 /// One pull's file work, with the state it updates as files land.

@@ -26,20 +26,39 @@ public struct StreamedResponse: Sendable {
         _ request: HTTPClient.Request, on http: HTTPClient, deadline: NIODeadline, headTimeout: Duration = .seconds(30),
         readAhead: Int = readAheadBytes
     ) async throws -> StreamedResponse {
+        try await send(request, on: http, deadline: deadline, headTimeout: headTimeout, readAhead: readAhead).response()
+    }
+
+    /// Sends `request` without waiting for its answer, which the connection starts reading
+    /// ahead at once; ``Sent/response()`` waits for its head (counted from now for
+    /// `headTimeout`). Dropped unanswered, the request is cancelled.
+    static func send(
+        _ request: HTTPClient.Request, on http: HTTPClient, deadline: NIODeadline, headTimeout: Duration = .seconds(30),
+        readAhead: Int = readAheadBytes
+    ) -> Sent {
         let queue = ReadAheadQueue(limit: readAhead)
         let task = http.execute(
             request: request, delegate: queue, eventLoop: .delegateAndChannel(on: http.eventLoopGroup.any()), deadline: deadline)
-        let reader = Reader(queue: queue, task: task)
         let timer = task.eventLoop.scheduleTask(in: TimeAmount(headTimeout)) {
             if queue.failHead(HTTPClientError.deadlineExceeded) { task.cancel() }
         }
-        defer { timer.cancel() }
-        let head = try await withTaskCancellationHandler {
-            try await queue.head()
-        } onCancel: {
-            task.cancel()
+        return Sent(reader: Reader(queue: queue, task: task), timer: timer)
+    }
+
+    /// A request on its way, its response not yet looked at.
+    struct Sent: Sendable {
+        fileprivate let reader: Reader
+        fileprivate let timer: Scheduled<Void>
+
+        func response() async throws -> StreamedResponse {
+            defer { timer.cancel() }
+            let head = try await withTaskCancellationHandler {
+                try await reader.queue.head()
+            } onCancel: { [task = reader.task] in
+                task.cancel()
+            }
+            return StreamedResponse(status: Int(head.status.code), headers: head.headers, body: Body(reader: reader))
         }
-        return StreamedResponse(status: Int(head.status.code), headers: head.headers, body: Body(reader: reader))
     }
 
     /// The body's pieces as they were read. Dropping the body before its end cancels the request.
