@@ -133,7 +133,8 @@ public struct SyncState: Sendable, Hashable {
     ///
     /// A record at a time, through a small buffer straight into the temp file: the
     /// encoder's tree of a 100,000-file table is hundreds of MB, and even its bytes
-    /// are tens. The bytes are those of `JSONEncoder` with `.sortedKeys` for the table.
+    /// are tens. The bytes are those of `JSONEncoder` with `.sortedKeys` for the table,
+    /// written without it (two encoder calls per file were 20 ms of a 2,000-file pull).
     public func saveFiles(to folder: String) throws {
         let path = Self.filesPath(in: folder)
         try FileIO.makeDirectories(FileIO.parent(of: path))
@@ -145,9 +146,9 @@ public struct SyncState: Sendable, Hashable {
             for key in files.keys.sorted() {
                 if !first { json.raw(",") }
                 first = false
-                try json.value(key)
+                json.string(key)
                 json.raw(":")
-                try json.value(files[key]!)
+                files[key]!.write(to: &json)
                 if json.bytes.count >= Self.flushBytes {
                     try flush(json.bytes)
                     json = JSONPieces()
@@ -213,5 +214,31 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
         case let .integrity(message):
             message
         }
+    }
+}
+
+extension SyncState.FileRecord {
+    /// The record as `JSONEncoder` with `.sortedKeys` writes it.
+    func write(to json: inout JSONPieces) {
+        json.raw(#"{"chunks":["#)
+        for (number, chunk) in chunks.enumerated() {
+            if number > 0 { json.raw(",") }
+            json.raw(#"{"id":"#)
+            json.digest(ChunkDigest(words: chunk.id.words))
+            json.raw(#","length":"#)
+            json.integer(chunk.length)
+            json.raw("}")
+        }
+        json.raw(#"],"directory":"#)
+        json.bool(directory)
+        json.raw(#","inode":"#)
+        json.integer(inode)
+        json.raw(#","mtime_ns":"#)
+        json.integer(mtimeNanoseconds)
+        json.raw(#","sha256":"#)
+        json.digest(ChunkDigest(words: sha256.words))
+        json.raw(#","size":"#)
+        json.integer(size)
+        json.raw("}")
     }
 }

@@ -16,10 +16,13 @@ import Foundation
 public struct JSONPieces {
     public private(set) var bytes: [UInt8] = []
     private let encoder: JSONEncoder
+    /// `/` as `\/`, as `JSONEncoder` writes it unless told `.withoutEscapingSlashes`.
+    private let escapesSlashes: Bool
 
     public init(formatting: JSONEncoder.OutputFormatting = [.sortedKeys]) {
         encoder = JSONEncoder()
         encoder.outputFormatting = formatting.union(.sortedKeys).subtracting(.prettyPrinted)
+        escapesSlashes = !formatting.contains(.withoutEscapingSlashes)
     }
 
     /// The bytes written so far, which the document no longer holds: a long document can
@@ -32,6 +35,51 @@ public struct JSONPieces {
     /// One complete value, encoded as `JSONEncoder` would.
     public mutating func value(_ value: some Encodable) throws {
         bytes.append(contentsOf: try encoder.encode(value))
+    }
+
+    /// A string, escaped as `JSONEncoder` escapes it (`"`, `\\`, `/` and control characters;
+    /// the rest as UTF-8), without an encoder's call per string: a file table writes two
+    /// per file.
+    public mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var plain = 0
+            for (index, byte) in utf8.enumerated() {
+                let escape: UInt8
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): escape = byte
+                case UInt8(ascii: "/") where escapesSlashes: escape = byte
+                case 0x08: escape = UInt8(ascii: "b")
+                case 0x09: escape = UInt8(ascii: "t")
+                case 0x0A: escape = UInt8(ascii: "n")
+                case 0x0C: escape = UInt8(ascii: "f")
+                case 0x0D: escape = UInt8(ascii: "r")
+                case 0x00..<0x20: escape = UInt8(ascii: "u")
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
+                plain = index + 1
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(escape)
+                if escape == UInt8(ascii: "u") {
+                    let hex: StaticString = "0123456789abcdef"
+                    hex.withUTF8Buffer { hex in bytes += [0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] }
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// An integer in decimal, as `JSONEncoder` writes it.
+    public mutating func integer(_ value: some BinaryInteger) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        value ? raw("true") : raw("false")
     }
 
     /// `text` as it is: punctuation and keys the caller knows to be valid JSON at this point,
@@ -83,7 +131,7 @@ public struct JSONPieces {
         public mutating func member(_ key: String, _ write: (inout JSONPieces) throws -> Void) throws {
             if count > 0 { json.bytes.append(UInt8(ascii: ",")) }
             count += 1
-            try json.value(key)
+            json.string(key)
             json.bytes.append(UInt8(ascii: ":"))
             try write(&json)
         }

@@ -34,6 +34,34 @@ struct JSONPiecesTests {
         }
     }
 
+    @Test("strings, integers and booleans have exactly the bytes JSONEncoder gives, slashes escaped or not")
+    func scalars() throws {
+        var everyASCII = ""
+        for byte in UInt8(0)..<0x80 { everyASCII.unicodeScalars.append(Unicode.Scalar(byte)) }
+        let strings = [
+            "", everyASCII, "plain", "a/b/c", "ünïcödé \u{2028}\u{2029}\u{FEFF}\u{85} 😀 ロゴ", "\"\\\"", "end\u{1}", "\u{7F}\u{1F}",
+        ]
+        for formatting: JSONEncoder.OutputFormatting in [[.sortedKeys], [.sortedKeys, .withoutEscapingSlashes]] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = formatting
+            for string in strings {
+                var json = JSONPieces(formatting: formatting)
+                json.string(string)
+                #expect(json.bytes == Array(try encoder.encode(string)), "\(string.debugDescription)")
+            }
+            for number in [Int64.min, -1, 0, 7, Int64.max] {
+                var json = JSONPieces(formatting: formatting)
+                json.integer(number)
+                #expect(json.bytes == Array(try encoder.encode(number)))
+            }
+            var json = JSONPieces(formatting: formatting)
+            json.integer(UInt64.max)
+            json.bool(true)
+            json.bool(false)
+            #expect(json.bytes == Array(try encoder.encode(UInt64.max)) + Array("truefalse".utf8))
+        }
+    }
+
     @Test("a commit written in pieces of any size joins to the same bytes, and stops after the last")
     func commitPieces() throws {
         let encoder = JSONEncoder()
