@@ -26,7 +26,7 @@ struct JSONBody<Value: Decodable & Sendable>: Sendable {
         let decoded: Value? = try buffer.withUnsafeReadableBytes { raw in
             guard Self.depth(of: raw) <= JSONRequest.maxDepth else { throw JSONRequest.tooDeep }
             hasher.update(raw)
-            if let list = Value.self as? any DigestListJSON.Type, let value = list.compactJSON(raw) as? Value { return value }
+            if let list = Value.self as? any CompactJSONDecodable.Type, let value = list.compactJSON(raw) as? Value { return value }
             guard let base = raw.baseAddress else { return try? JSONDecoder().decode(Value.self, from: Data()) }
             return try? JSONDecoder().decode(Value.self, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
         }

@@ -224,7 +224,7 @@ public struct APIClient: Sendable {
 
     private func decode<Response: Decodable>(status: Int, body: Data) throws -> Response {
         guard (200..<300).contains(status) else { throw Self.serverError(status: status, body: body) }
-        if let list = Response.self as? any DigestListJSON.Type,
+        if let list = Response.self as? any CompactJSONDecodable.Type,
            let value = body.withUnsafeBytes({ list.compactJSON($0) }) as? Response
         {
             return value

@@ -59,3 +59,30 @@ public struct FilePutData: Codable, Hashable, Sendable {
         guard isConsistent else { return nil }
     }
 }
+
+extension FilePutData {
+    /// The data as the catalog stores it (`{"chunks":[["<hex>",N],…],"mode":N,"mtime_ns":N,
+    /// "sha256":"<hex>","size":N,"version":N}`), read without `JSONDecoder`: a pull's feed
+    /// holds one per file. Nil for any other form.
+    package static func compactJSON(_ bytes: UnsafeRawBufferPointer) -> FilePutData? {
+        var reader = CompactJSONReader(bytes)
+        guard reader.take(#"{"chunks":["#) else { return nil }
+        var chunks: [ChunkSpan] = []
+        if !reader.take("]") {
+            repeat {
+                guard reader.take("["), let id = reader.digest(), reader.take(","), let length = reader.integer(), reader.take("]")
+                else { return nil }
+                chunks.append(ChunkSpan(id: id, length: length))
+            } while reader.take(",")
+            guard reader.take("]") else { return nil }
+        }
+        guard reader.take(#","mode":"#), let mode = reader.integer().flatMap({ Int(exactly: $0) }),
+              reader.take(#","mtime_ns":"#), let mtime = reader.integer(),
+              reader.take(#","sha256":"#), let sha256 = reader.digest(),
+              reader.take(#","size":"#), let size = reader.integer(),
+              reader.take(#","version":"#), let version = reader.integer().flatMap({ Int(exactly: $0) }),
+              reader.take("}"), reader.atEnd
+        else { return nil }
+        return FilePutData(version: version, size: size, sha256: sha256, mode: mode, mtimeNs: mtime, chunks: chunks)
+    }
+}

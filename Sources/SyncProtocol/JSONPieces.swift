@@ -41,6 +41,11 @@ public struct JSONPieces {
     /// the rest as UTF-8), without an encoder's call per string: a file table writes two
     /// per file.
     public mutating func string(_ text: String) {
+        Self.appendString(text, to: &bytes, escapingSlashes: escapesSlashes)
+    }
+
+    /// `text` as a JSON string with `JSONEncoder`'s escapes, onto `bytes`.
+    public static func appendString(_ text: String, to bytes: inout [UInt8], escapingSlashes: Bool) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
@@ -49,7 +54,7 @@ public struct JSONPieces {
                 let escape: UInt8
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): escape = byte
-                case UInt8(ascii: "/") where escapesSlashes: escape = byte
+                case UInt8(ascii: "/") where escapingSlashes: escape = byte
                 case 0x08: escape = UInt8(ascii: "b")
                 case 0x09: escape = UInt8(ascii: "t")
                 case 0x0A: escape = UInt8(ascii: "n")
