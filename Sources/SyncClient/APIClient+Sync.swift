@@ -58,11 +58,12 @@ extension APIClient {
     }
 
     /// ``fetchChunks(_:compression:)``, sent now and awaited later: the server looks up the
-    /// ids of one request while the chunks of another arrive.
-    func sendFetch(_ ids: [ChunkDigest], compression: Bool) throws -> SentRequest {
+    /// ids of one request while the chunks of another arrive. The connection reads up to
+    /// `readAhead` of it ahead until its response is awaited.
+    func sendFetch(_ ids: [ChunkDigest], compression: Bool, readAhead: Int = StreamedResponse.readAheadBytes) throws -> SentRequest {
         try send(
             .POST, "/v1/chunks/fetch", body: ChunkListRequest(ids: ids, compression: compression ? ChunkCompression.deflate : nil),
-            timeout: .seconds(600))
+            timeout: .seconds(600), readAhead: readAhead)
     }
 
     /// `GET /v1/clients/{c}/export.tar`: the tar as it is written, with the feed position

@@ -181,7 +181,9 @@ public struct APIClient: Sendable {
 
     /// ``stream(_:_:body:timeout:)`` in two steps: the request goes now, its answer is
     /// awaited (and its status checked) by ``SentRequest/response()``.
-    func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) throws -> SentRequest {
+    func send(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration, readAhead: Int = StreamedResponse.readAheadBytes
+    ) throws -> SentRequest {
         var headers = HTTPHeaders([("Authorization", "Bearer \(endpoint.token)")])
         var payload: HTTPClient.Body?
         if let body {
@@ -190,7 +192,8 @@ public struct APIClient: Sendable {
         }
         do {
             let request = try HTTPClient.Request(url: endpoint.url + path, method: method, headers: headers, body: payload)
-            return SentRequest(sent: StreamedResponse.send(request, on: http, deadline: .now() + .init(timeout), headTimeout: self.timeout))
+            return SentRequest(sent: StreamedResponse.send(
+                request, on: http, deadline: .now() + .init(timeout), headTimeout: self.timeout, readAhead: readAhead))
         } catch {
             throw RemoteError.transport(Self.describe(error))
         }
@@ -200,10 +203,11 @@ public struct APIClient: Sendable {
     struct SentRequest: Sendable {
         fileprivate let sent: StreamedResponse.Sent
 
-        func response() async throws -> StreamedResponse {
+        /// See ``StreamedResponse/Sent/response(readAhead:)``.
+        func response(readAhead: Int? = nil) async throws -> StreamedResponse {
             let response: StreamedResponse
             do {
-                response = try await sent.response()
+                response = try await sent.response(readAhead: readAhead)
             } catch {
                 throw RemoteError.transport(APIClient.describe(error))
             }

@@ -23,6 +23,8 @@ final class RemoteChunkStream {
     static let firstWindowBytes = 8 << 20
     static let firstWindowIDs = 256
     static let windowGrowth = 4
+    /// What the connection reads of a window before the pull reaches it.
+    static let waitingReadAhead = 1 << 20
 
     private let api: APIClient
     private let chunks: [ChunkRef]
@@ -93,7 +95,7 @@ final class RemoteChunkStream {
         try await drain()
         let window = try nextWindow ?? sendWindow(from: position)
         nextWindow = nil
-        body = try await window.request.response().body.makeAsyncIterator()
+        body = try await window.request.response(readAhead: StreamedResponse.readAheadBytes).body.makeAsyncIterator()
         windowEnd = window.end
         if windowEnd < chunks.count { nextWindow = try sendWindow(from: windowEnd) }
     }
@@ -110,7 +112,9 @@ final class RemoteChunkStream {
         nextWindowBytes = min(nextWindowBytes * Self.windowGrowth, Self.windowBytes)
         let digests = chunks[start..<end].map { ChunkDigest(words: $0.id.words) }
         requests += 1
-        return (end, try api.sendFetch(digests, compression: compression))
+        // Read ahead only a little while the window before it is still being read: memory
+        // holds two windows' read-ahead then.
+        return (end, try api.sendFetch(digests, compression: compression, readAhead: Self.waitingReadAhead))
     }
 
     private func drain() async throws {

@@ -47,11 +47,14 @@ public struct StreamedResponse: Sendable {
 
     /// A request on its way, its response not yet looked at.
     struct Sent: Sendable {
-        fileprivate let reader: Reader
+        let reader: Reader
         fileprivate let timer: Scheduled<Void>
 
-        func response() async throws -> StreamedResponse {
+        /// Its head, once it came; from then on the connection reads up to `readAhead` ahead
+        /// (a request sent early can be given less until it is needed).
+        func response(readAhead: Int? = nil) async throws -> StreamedResponse {
             defer { timer.cancel() }
+            if let readAhead { reader.queue.raiseLimit(to: readAhead) }
             let head = try await withTaskCancellationHandler {
                 try await reader.queue.head()
             } onCancel: { [task = reader.task] in
@@ -126,16 +129,32 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
         var waiter: CheckedContinuation<ByteBuffer?, any Error>?
         /// The connection's next read waits for this while the queue is full.
         var paused: EventLoopPromise<Void>?
+        /// Bytes queued before the connection stops reading; it reads again at half.
+        var limit: Int
     }
 
-    private let limit: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(limit: Int) {
-        self.limit = limit
+        state = Mutex(State(limit: limit))
+    }
+
+    /// Lets the connection read further ahead, from now on.
+    func raiseLimit(to limit: Int) {
+        let resume: EventLoopPromise<Void>? = state.withLock { state in
+            guard limit > state.limit else { return nil }
+            state.limit = limit
+            guard state.queued < limit else { return nil }
+            defer { state.paused = nil }
+            return state.paused
+        }
+        resume?.succeed()
     }
 
     var ended: Bool { state.withLock { $0.end != nil } }
+
+    /// Bytes read and not yet taken, and whether the connection waits for them to be.
+    var backlog: (bytes: Int, paused: Bool) { state.withLock { ($0.queued, $0.paused != nil) } }
 
     // MARK: The reader's side
 
@@ -164,7 +183,7 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
 
     /// The next piece, or the end (`nil` result), if either is there; `nil` if the reader must wait.
     func take() -> Result<ByteBuffer?, any Error>? {
-        let (taken, resume) = state.withLock { Self.take(from: &$0, limit: limit) }
+        let (taken, resume) = state.withLock { Self.take(from: &$0) }
         resume?.succeed()
         return taken
     }
@@ -172,7 +191,7 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
     func wait() async throws -> ByteBuffer? {
         try await withCheckedThrowingContinuation { continuation in
             let (taken, resume) = state.withLock { state in
-                let next = Self.take(from: &state, limit: limit)
+                let next = Self.take(from: &state)
                 if next.taken == nil { state.waiter = continuation }
                 return next
             }
@@ -183,11 +202,11 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
 
     /// Under the lock: the next piece or the end, if either is there, and the paused read to
     /// resume once the queue is down to half.
-    private static func take(from state: inout State, limit: Int) -> (taken: Result<ByteBuffer?, any Error>?, resume: EventLoopPromise<Void>?) {
+    private static func take(from state: inout State) -> (taken: Result<ByteBuffer?, any Error>?, resume: EventLoopPromise<Void>?) {
         guard let piece = state.pieces.popFirst() else { return (state.end.map { $0.map { nil } }, nil) }
         state.queued -= piece.readableBytes
         var resume: EventLoopPromise<Void>?
-        if state.queued <= limit / 2 { swap(&resume, &state.paused) }
+        if state.queued <= state.limit / 2 { swap(&resume, &state.paused) }
         return (.success(piece), resume)
     }
 
@@ -211,7 +230,7 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
             }
             state.pieces.append(buffer)
             state.queued += buffer.readableBytes
-            guard state.queued >= limit else { return (nil, nil) }
+            guard state.queued >= state.limit else { return (nil, nil) }
             let paused = task.eventLoop.makePromise(of: Void.self)
             state.paused = paused
             return (nil, paused)
