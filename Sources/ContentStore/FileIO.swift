@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -258,4 +260,37 @@ private enum SyncFileRange {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
         return unsafeBitCast(symbol, to: Function.self)
     }()
+}
+
+extension FileIO {
+    /// ``renameUnlessExists(_:_:)`` for many files at once, on up to `threads` threads, each
+    /// a contiguous share of `moves` (sorted paths: two threads rarely wait on one folder).
+    /// Answers, per move, the status of the file moved, or nil where something was in the
+    /// way. On an error the moves already made stay made; the first error is thrown once
+    /// every thread has stopped.
+    package static func renameUnlessExists(_ moves: [(from: String, to: String)], threads: Int) throws -> [stat?] {
+        var statuses = Array<stat?>(repeating: nil, count: moves.count)
+        let failure = Mutex<(any Error)?>(nil)
+        let shares = max(1, min(threads, moves.count))
+        statuses.withUnsafeMutableBufferPointer { buffer in
+            // Each share writes only its own slots.
+            nonisolated(unsafe) let buffer = buffer
+            DispatchQueue.concurrentPerform(iterations: shares) { share in
+                for index in moves.count * share / shares ..< moves.count * (share + 1) / shares {
+                    guard failure.withLock({ $0 == nil }) else { return }
+                    do {
+                        let (from, to) = moves[index]
+                        guard try renameUnlessExists(from, to) else { continue }
+                        guard let status = try linkStatus(to) else { throw error("lstat", to, ENOENT) }
+                        buffer[index] = status
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return statuses
+    }
 }

@@ -211,11 +211,21 @@ private struct PullRun {
             filesDone += 1
             try checkpoint(filesDone: filesDone, filesTotal: changes.count)
         }
-        for number in changes.indices {
-            guard case let .put(version) = changes[number].change else { continue }
-            try put(number, version, into: &summary)
-            filesDone += 1
-            try checkpoint(filesDone: filesDone, filesTotal: changes.count)
+        for start in stride(from: 0, to: changes.count, by: Self.installWindow) {
+            let window = start..<min(start + Self.installWindow, changes.count)
+            let moved = try moveNewFiles(in: window)
+            for number in window {
+                guard case let .put(version) = changes[number].change else { continue }
+                if let status = moved[number - start] {
+                    usesLeft[Int(owner[number])] -= 1
+                    summary.filesWritten += 1
+                    state.files[changes[number].path] = Self.record(status, version)
+                } else {
+                    try put(number, version, into: &summary)
+                }
+                filesDone += 1
+                try checkpoint(filesDone: filesDone, filesTotal: changes.count)
+            }
         }
         timer.finished("install")
         try FileIO.syncFileSystem(folder)
@@ -529,6 +539,37 @@ private struct PullRun {
             sha256: version.sha256, chunks: [], directory: true)
     }
 
+    /// Entries installed at a time: what ``moveNewFiles(in:)`` holds stays small.
+    static let installWindow = 4096
+
+    /// Moves into place, on two threads, the files of `window` that the quick way of
+    /// ``put(_:_:into:)`` takes (a new path, a content no other path needs, assembled beside
+    /// it with this version's attributes): the file system's part of installing them, 13 µs
+    /// a file, is most of the install. Answers, per entry of the window, the status of the
+    /// file moved; nil for the others and where the path was found taken, left to
+    /// ``put(_:_:into:)``.
+    private func moveNewFiles(in window: Range<Int>) throws -> [stat?] {
+        var numbers: [Int] = []
+        var moves: [(from: String, to: String)] = []
+        for number in window {
+            let entry = changes[number]
+            guard case let .put(version) = entry.change, !version.isDirectory, state.files[entry.path] == nil else { continue }
+            let first = Int(owner[number])
+            let given = Int(attributed[first])
+            guard usesLeft[first] == 1, placement[first] == .beside, given >= 0,
+                  Self.attributes(of: changes[given]) == FileAttributes(version)
+            else { continue }
+            numbers.append(number)
+            moves.append((assembledPath(of: number, version.sha256), folder + "/" + entry.path))
+        }
+        var moved = Array<stat?>(repeating: nil, count: window.count)
+        guard moves.count > 1 else { return moved }
+        for (number, status) in zip(numbers, try FileIO.renameUnlessExists(moves, threads: 2)) {
+            moved[number - window.lowerBound] = status
+        }
+        return moved
+    }
+
     /// Renames the assembled content into place (or a copy of it, when more paths need
     /// it), with the server's attributes: those the content was given already, if they are
     /// this version's. Unless `replacing`, a file at `target` stays: then nothing moved,
@@ -567,7 +608,11 @@ private struct PullRun {
 
     private func record(of absolute: String, _ version: RemoteVersion) throws -> SyncState.FileRecord {
         guard let status = try FileIO.linkStatus(absolute) else { throw FileIO.error("lstat", absolute, ENOENT) }
-        return SyncState.FileRecord(
+        return Self.record(status, version)
+    }
+
+    private static func record(_ status: stat, _ version: RemoteVersion) -> SyncState.FileRecord {
+        SyncState.FileRecord(
             size: Int64(status.st_size), mtimeNanoseconds: FileIO.modificationNanoseconds(status), inode: UInt64(status.st_ino),
             sha256: version.sha256, chunks: version.chunks)
     }
