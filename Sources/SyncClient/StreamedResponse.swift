@@ -29,16 +29,18 @@ public struct StreamedResponse: Sendable {
         try await send(request, on: http, deadline: deadline, headTimeout: headTimeout, readAhead: readAhead).response()
     }
 
-    /// Sends `request` without waiting for its answer, which the connection starts reading
-    /// ahead at once; ``Sent/response()`` waits for its head (counted from now for
-    /// `headTimeout`). Dropped unanswered, the request is cancelled.
+    /// Sends `request` without waiting for its answer, which the connection (on `eventLoop`,
+    /// by default any of the client's) starts reading ahead at once; ``Sent/response()``
+    /// waits for its head (counted from now for `headTimeout`). Dropped unanswered, the
+    /// request is cancelled.
     static func send(
-        _ request: HTTPClient.Request, on http: HTTPClient, deadline: NIODeadline, headTimeout: Duration = .seconds(30),
-        readAhead: Int = readAheadBytes
+        _ request: HTTPClient.Request, on http: HTTPClient, eventLoop: (any EventLoop)? = nil, deadline: NIODeadline,
+        headTimeout: Duration = .seconds(30), readAhead: Int = readAheadBytes
     ) -> Sent {
         let queue = ReadAheadQueue(limit: readAhead)
         let task = http.execute(
-            request: request, delegate: queue, eventLoop: .delegateAndChannel(on: http.eventLoopGroup.any()), deadline: deadline)
+            request: request, delegate: queue, eventLoop: .delegateAndChannel(on: eventLoop ?? http.eventLoopGroup.any()),
+            deadline: deadline)
         let timer = task.eventLoop.scheduleTask(in: TimeAmount(headTimeout)) {
             if queue.failHead(HTTPClientError.deadlineExceeded) { task.cancel() }
         }
