@@ -112,10 +112,13 @@ struct ContentWriterTests {
     @Test("a content whose hash differs, or that was spoiled, does not match; the others still do")
     func mismatches() throws {
         let folder = try Folder()
-        let contents = (0..<4).map { [Piece.bytes(TestTree.bytes(10_000 + $0, seed: UInt64($0)))] }
+        // Small contents are hashed two at a time: a wrong one first or second of its pair,
+        // and a fifth hashed alone when the writer drains.
+        let contents = (0..<5).map { [Piece.bytes(TestTree.bytes(10_000 + $0, seed: UInt64($0)))] }
         let wrong = SHA256.hash(Array("something else".utf8))
-        let written = try Self.write(contents, in: folder.path, step: 4096) { $0 == 1 ? wrong : SHA256.hash(Self.whole(contents[$0])) }
-        #expect(written.map(\.matches) == [true, false, true, true])
+        let written = try Self.write(contents, in: folder.path, step: 4096) { [0, 3].contains($0) ? wrong : SHA256.hash(Self.whole(contents[$0])) }
+        #expect(written.map(\.matches) == [false, true, true, false, true])
+        for n in contents.indices { #expect(try TestTree.read(folder.path, "c\(n).part") == Self.whole(contents[n])) }
 
         let writer = try ContentWriter()
         let bytes = TestTree.bytes(9_000, seed: 9)
