@@ -192,9 +192,8 @@ final class ContentWriter {
             try WriteThread.writeLast(file.fd, last, bytes: bytes, at: at, direct: &file.direct, path: file.path)
             // A content ending in a hole reaches its size here.
             if at + Int64(bytes) != size, ftruncate(file.fd, off_t(size)) != 0 { throw FileIO.error("truncate", file.path) }
-            // After the last write, which sets the mtime too.
-            // Set by descriptor here, on the lane's thread: installing the file is then one
-            // rename on the pull's.
+            // By descriptor, on the lane's thread (installing the file is then one rename on
+            // the pull's), after the last write, which sets the mtime too.
             if content.matches, let attributes = file.attributes { try attributes.apply(to: file.fd, path: file.path) }
         }
         guard at == 0 else { return try hashThenWrite(last, bytes: bytes, on: finishing, hash: hash, write: write) }
