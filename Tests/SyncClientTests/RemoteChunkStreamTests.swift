@@ -5,18 +5,23 @@ import Testing
 
 @Suite("Remote chunk stream")
 struct RemoteChunkStreamTests {
+    /// Pushes `sizes.count` files of one chunk each for acme; their chunks, in feed order.
+    func pushedChunks(_ server: LiveServer, sizes: [Int]) async throws -> [ChunkRef] {
+        let source = server.root + "/staff"
+        for (index, size) in sizes.enumerated() {
+            try TestTree.write(source, "f\(index).bin", TestTree.bytes(size, seed: UInt64(index + 1)))
+        }
+        _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
+        let page = try await server.api(server.acmeToken).pullFeed(client: "acme", query: try #require(ChangesQuery(since: 0, limit: 1000)))
+        return page.events.compactMap(\.file).flatMap(\.chunks).map { ChunkRef(id: ChunkID(words: $0.id.words), length: Int($0.length)) }
+    }
+
     @Test("chunks come in windows, each asked for while the one before arrives: the first small, each next one four times larger")
     func windows() async throws {
         try await LiveServer.run { server in
-            let source = server.root + "/staff"
-            for index in 0..<40 {
-                try TestTree.write(source, "f\(index).bin", TestTree.bytes(3_000 + index, seed: UInt64(index + 1)))
-            }
-            _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
-            let api = try server.api(server.acmeToken)
-            let page = try await api.pullFeed(client: "acme", query: try #require(ChangesQuery(since: 0, limit: 1000)))
-            let chunks = page.events.compactMap(\.file).flatMap(\.chunks).map { ChunkRef(id: ChunkID(words: $0.id.words), length: Int($0.length)) }
+            let chunks = try await pushedChunks(server, sizes: (0..<40).map { 3_000 + $0 })
             try #require(chunks.count == 40)
+            let api = try server.api(server.acmeToken)
 
             // Windows of 2, 8 and 30 chunks.
             let stream = RemoteChunkStream(api: api, chunks: chunks, compression: false, firstWindowIDs: 2)
@@ -38,12 +43,8 @@ struct RemoteChunkStreamTests {
     @Test("a window the server refuses fails the stream when it is reached, with the server's answer")
     func refusedWindow() async throws {
         try await LiveServer.run { server in
-            let source = server.root + "/staff"
-            for index in 0..<4 { try TestTree.write(source, "f\(index).bin", TestTree.bytes(2_000, seed: UInt64(index + 1))) }
-            _ = try await server.pusher().push(directory: source, client: "acme", project: "site")
+            var chunks = try await pushedChunks(server, sizes: Array(repeating: 2_000, count: 4))
             let api = try server.api(server.acmeToken)
-            let page = try await api.pullFeed(client: "acme", query: try #require(ChangesQuery(since: 0, limit: 1000)))
-            var chunks = page.events.compactMap(\.file).flatMap(\.chunks).map { ChunkRef(id: ChunkID(words: $0.id.words), length: Int($0.length)) }
             // A chunk acme has no file with, in the second window.
             chunks.append(ChunkRef(id: SHA256.hash(Array("not acme's".utf8)), length: 10))
 
