@@ -73,16 +73,8 @@ extension PullFeedPage: CompactJSONDecodable {
     /// form too; a ledger entry's goes to `JSONDecoder`, other kinds' is skipped.
     static func compactJSON(_ bytes: UnsafeRawBufferPointer) -> PullFeedPage? {
         var reader = CompactJSONReader(bytes)
-        guard reader.take(#"{"events":["#) else { return nil }
-        var events: [PullEvent] = []
-        if !reader.take("]") {
-            repeat {
-                guard let event = PullEvent.compactJSON(&reader) else { return nil }
-                events.append(event)
-            } while reader.take(",")
-            guard reader.take("]") else { return nil }
-        }
-        guard reader.take(#","more":"#), let more = reader.bool(), reader.take(#","next":"#), let next = reader.integer(),
+        guard reader.take(#"{"events":"#), let events = reader.array(PullEvent.compactJSON),
+              reader.take(#","more":"#), let more = reader.bool(), reader.take(#","next":"#), let next = reader.integer(),
               reader.take("}"), reader.atEnd
         else { return nil }
         return PullFeedPage(events: events, next: next, more: more)

@@ -555,15 +555,13 @@ private struct PullRun {
             let entry = changes[number]
             guard case let .put(version) = entry.change, !version.isDirectory, state.files[entry.path] == nil else { continue }
             let first = Int(owner[number])
-            let given = Int(attributed[first])
-            guard usesLeft[first] == 1, placement[first] == .beside, given >= 0,
-                  Self.attributes(of: changes[given]) == FileAttributes(version)
+            guard usesLeft[first] == 1, placement[first] == .beside, assembledContent(of: number, has: FileAttributes(version))
             else { continue }
             numbers.append(number)
             moves.append((assembledPath(of: number, version.sha256), folder + "/" + entry.path))
         }
         var moved = Array<stat?>(repeating: nil, count: window.count)
-        guard moves.count > 1 else { return moved }
+        guard !moves.isEmpty else { return moved }
         for (number, status) in zip(numbers, try FileIO.renameUnlessExists(moves, threads: 2)) {
             moved[number - window.lowerBound] = status
         }
@@ -581,8 +579,7 @@ private struct PullRun {
         let temp: String
         if usesLeft[first] <= 1 {
             temp = assembled
-            let given = Int(attributed[first])
-            if given < 0 || Self.attributes(of: changes[given]) != attributes {
+            if !assembledContent(of: number, has: attributes) {
                 try attributes.apply(to: temp)
                 attributed[first] = Int32(number)
             }
@@ -601,9 +598,11 @@ private struct PullRun {
         return true
     }
 
-    private static func attributes(of entry: PullPlan.Entry) -> FileAttributes? {
-        guard case let .put(version) = entry.change else { return nil }
-        return FileAttributes(version)
+    /// Whether the content assembled for `number` (its owner's) was given `attributes`.
+    private func assembledContent(of number: Int, has attributes: FileAttributes) -> Bool {
+        let given = Int(attributed[Int(owner[number])])
+        guard given >= 0, case let .put(version) = changes[given].change else { return false }
+        return FileAttributes(version) == attributes
     }
 
     private func record(of absolute: String, _ version: RemoteVersion) throws -> SyncState.FileRecord {

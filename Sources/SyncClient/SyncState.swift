@@ -220,16 +220,15 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
 extension SyncState.FileRecord {
     /// The record as `JSONEncoder` with `.sortedKeys` writes it.
     func write(to json: inout JSONPieces) {
-        json.raw(#"{"chunks":["#)
-        for (number, chunk) in chunks.enumerated() {
-            if number > 0 { json.raw(",") }
+        json.raw(#"{"chunks":"#)
+        json.array(chunks) { json, chunk in
             json.raw(#"{"id":"#)
             json.digest(ChunkDigest(words: chunk.id.words))
             json.raw(#","length":"#)
             json.integer(chunk.length)
             json.raw("}")
         }
-        json.raw(#"],"directory":"#)
+        json.raw(#","directory":"#)
         json.bool(directory)
         json.raw(#","inode":"#)
         json.integer(inode)

@@ -150,17 +150,23 @@ package struct CompactJSONReader {
         return digest
     }
 
-    /// `[]` or `["<64 hex digits>",…]`.
-    package mutating func digests() -> [ChunkDigest]? {
+    /// `[]` or `[e1,e2,…]`, each element read by `element` (nil: not this form).
+    /// `capacity` is a guess of the count, reserved up front.
+    package mutating func array<Element>(capacity: Int = 0, _ element: (inout CompactJSONReader) -> Element?) -> [Element]? {
         guard take("[") else { return nil }
-        var out: [ChunkDigest] = []
-        out.reserveCapacity((bytes.count - position) / 67)
+        var out: [Element] = []
+        out.reserveCapacity(capacity)
         if take("]") { return out }
         repeat {
-            guard let digest = digest() else { return nil }
-            out.append(digest)
+            guard let next = element(&self) else { return nil }
+            out.append(next)
         } while take(",")
         return take("]") ? out : nil
+    }
+
+    /// `[]` or `["<64 hex digits>",…]`.
+    package mutating func digests() -> [ChunkDigest]? {
+        array(capacity: (bytes.count - position) / 67) { $0.digest() }
     }
 
     /// The bytes of the next value, whatever it is, unread (only its strings and brackets

@@ -66,17 +66,13 @@ extension FilePutData {
     /// holds one per file. Nil for any other form.
     package static func compactJSON(_ bytes: UnsafeRawBufferPointer) -> FilePutData? {
         var reader = CompactJSONReader(bytes)
-        guard reader.take(#"{"chunks":["#) else { return nil }
-        var chunks: [ChunkSpan] = []
-        if !reader.take("]") {
-            repeat {
-                guard reader.take("["), let id = reader.digest(), reader.take(","), let length = reader.integer(), reader.take("]")
-                else { return nil }
-                chunks.append(ChunkSpan(id: id, length: length))
-            } while reader.take(",")
-            guard reader.take("]") else { return nil }
-        }
-        guard reader.take(#","mode":"#), let mode = reader.integer().flatMap({ Int(exactly: $0) }),
+        guard reader.take(#"{"chunks":"#),
+              let chunks = reader.array({ item -> ChunkSpan? in
+                  guard item.take("["), let id = item.digest(), item.take(","), let length = item.integer(), item.take("]")
+                  else { return nil }
+                  return ChunkSpan(id: id, length: length)
+              }),
+              reader.take(#","mode":"#), let mode = reader.integer().flatMap({ Int(exactly: $0) }),
               reader.take(#","mtime_ns":"#), let mtime = reader.integer(),
               reader.take(#","sha256":"#), let sha256 = reader.digest(),
               reader.take(#","size":"#), let size = reader.integer(),
