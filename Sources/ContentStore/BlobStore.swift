@@ -29,4 +29,32 @@ public protocol BlobStore: Sendable {
     func list() async throws -> [BlobInfo]
     /// Removes the object; removing a missing one is not an error.
     func delete(_ name: String) async throws
+    /// A reader for many ranges in a row, used by one task: it may keep an object open
+    /// from one read to the next.
+    func rangeReader() -> any BlobRangeReader
+}
+
+/// Reads ranges of objects one after another (see ``BlobStore/rangeReader()``).
+public protocol BlobRangeReader: AnyObject {
+    /// `length` bytes at `offset`; reading past the end is an error.
+    func read(_ name: String, offset: Int64, length: Int) async throws -> [UInt8]
+}
+
+extension BlobStore {
+    /// Each read on its own, as ``BlobStore/read(_:offset:length:)``.
+    public func rangeReader() -> any BlobRangeReader {
+        EachReadAlone(store: self)
+    }
+}
+
+private final class EachReadAlone<Store: BlobStore>: BlobRangeReader {
+    let store: Store
+
+    init(store: Store) {
+        self.store = store
+    }
+
+    func read(_ name: String, offset: Int64, length: Int) async throws -> [UInt8] {
+        try await store.read(name, offset: offset, length: length)
+    }
 }

@@ -114,12 +114,16 @@ public final class ChunkStore: Sendable {
         ChunkContents(store: self, ids: ids, verify: verify, known: locations)
     }
 
-    func read(_ id: ChunkID, at location: ChunkLocation, verify: Bool) async throws -> [UInt8] {
-        verify ? try await read(id, at: location) : try await blobs.read(location.pack, offset: location.offset, length: location.length)
+    func read(_ id: ChunkID, at location: ChunkLocation, verify: Bool, from reader: any BlobRangeReader) async throws -> [UInt8] {
+        let bytes = try await reader.read(location.pack, offset: location.offset, length: location.length)
+        return verify ? try check(bytes, id, at: location) : bytes
     }
 
     private func read(_ id: ChunkID, at location: ChunkLocation) async throws -> [UInt8] {
-        let bytes = try await blobs.read(location.pack, offset: location.offset, length: location.length)
+        try check(try await blobs.read(location.pack, offset: location.offset, length: location.length), id, at: location)
+    }
+
+    private func check(_ bytes: [UInt8], _ id: ChunkID, at location: ChunkLocation) throws -> [UInt8] {
         guard SHA256.hash(bytes) == id else {
             logger.error("chunk failed its hash check", metadata: ["chunk": "\(id)", "pack": "\(location.pack)"])
             throw StoreError.chunkCorrupt(id)
@@ -181,6 +185,8 @@ public struct ChunkContents: AsyncSequence, Sendable {
         private var locations: [ChunkID: ChunkLocation]
         /// Whether `locations` came with the sequence and covers every id.
         private let prefetched: Bool
+        /// Consecutive chunks are mostly in the same pack: it stays open between them.
+        private let reader: any BlobRangeReader
 
         init(store: ChunkStore, ids: [ChunkID], verify: Bool, known: [ChunkID: ChunkLocation]) {
             self.store = store
@@ -188,6 +194,7 @@ public struct ChunkContents: AsyncSequence, Sendable {
             self.verify = verify
             locations = known
             prefetched = !known.isEmpty && ids.allSatisfy { known[$0] != nil }
+            reader = store.blobs.rangeReader()
         }
 
         public mutating func next() async throws -> (ChunkID, [UInt8])? {
@@ -199,7 +206,7 @@ public struct ChunkContents: AsyncSequence, Sendable {
             let id = ids[position]
             position += 1
             guard let location = locations[id] else { throw StoreError.chunkNotFound(id) }
-            return (id, try await store.read(id, at: location, verify: verify))
+            return (id, try await store.read(id, at: location, verify: verify, from: reader))
         }
     }
 }

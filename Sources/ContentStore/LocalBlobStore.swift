@@ -64,9 +64,43 @@ public struct LocalBlobStore: BlobStore {
         let target = try path(name)
         let fd = try FileIO.open(target, O_RDONLY)
         defer { FileIO.close(fd) }
+        return try Self.read(fd, target, offset: offset, length: length)
+    }
+
+    /// Keeps the last pack read open: a fetch or an export reads the chunks of a pack one
+    /// after another, and opening and closing it for each was 7% of the server's time in a pull.
+    public func rangeReader() -> any BlobRangeReader {
+        OpenPackReader(store: self)
+    }
+
+    private final class OpenPackReader: BlobRangeReader {
+        let store: LocalBlobStore
+        private var open: (name: String, path: String, fd: Int32)?
+
+        init(store: LocalBlobStore) {
+            self.store = store
+        }
+
+        deinit {
+            if let open { FileIO.close(open.fd) }
+        }
+
+        func read(_ name: String, offset: Int64, length: Int) async throws -> [UInt8] {
+            if open?.name != name {
+                if let open { FileIO.close(open.fd) }
+                open = nil
+                let target = try store.path(name)
+                open = (name, target, try FileIO.open(target, O_RDONLY))
+            }
+            let (_, path, fd) = open!
+            return try LocalBlobStore.read(fd, path, offset: offset, length: length)
+        }
+    }
+
+    private static func read(_ fd: Int32, _ path: String, offset: Int64, length: Int) throws -> [UInt8] {
         // Not zero-filled first: pread fills every byte or throws.
-        return try [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
-            try FileIO.pread(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: target)
+        try [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            try FileIO.pread(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: path)
             count = length
         }
     }

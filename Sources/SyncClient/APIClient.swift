@@ -20,6 +20,38 @@ public struct ServerEndpoint: Sendable, Hashable {
         guard !token.isEmpty else { throw RemoteError.missingToken }
         self.url = trimmed
         self.token = token
+        plainHTTP = PlainHTTPServer(trimmed)
+    }
+
+    /// The server's address, when reached over plain `http`.
+    let plainHTTP: PlainHTTPServer?
+}
+
+/// An `http://` server URL taken apart: where to connect, what to send as `Host`, and the
+/// path its requests' paths go under.
+struct PlainHTTPServer: Sendable, Hashable {
+    var host: String
+    var port: Int
+    var authority: String
+    var pathPrefix: String
+
+    init(host: String, port: Int, authority: String, pathPrefix: String) {
+        self.host = host
+        self.port = port
+        self.authority = authority
+        self.pathPrefix = pathPrefix
+    }
+
+    init?(_ url: String) {
+        guard url.lowercased().hasPrefix("http://"), let parsed = URL(string: url), let host = parsed.host, !host.isEmpty else { return nil }
+        let rest = url.dropFirst("http://".count)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        // Credentials in the URL are not sent this way; AsyncHTTPClient takes such a URL.
+        guard !rest[..<slash].contains("@") else { return nil }
+        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        port = parsed.port ?? 80
+        authority = String(rest[..<slash])
+        pathPrefix = String(rest[slash...])
     }
 }
 
@@ -59,6 +91,8 @@ public struct APIClient: Sendable {
     /// read by one thread, whose receive buffers are reused, rather than by two (twice the
     /// page faults of fresh buffers).
     private let streamLoop: any EventLoop
+    /// What streamed responses over plain `http` read into (see ``SocketResponse``).
+    private let receiveBuffers = ReceiveBuffers()
 
     public init(endpoint: ServerEndpoint, http: HTTPClient = .shared, timeout: Duration = .seconds(30), logger: Logger) {
         self.endpoint = endpoint
@@ -190,13 +224,19 @@ public struct APIClient: Sendable {
         _ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration, readAhead: Int = StreamedResponse.readAheadBytes
     ) throws -> SentRequest {
         var headers = HTTPHeaders([("Authorization", "Bearer \(endpoint.token)")])
-        var payload: HTTPClient.Body?
+        var json: ByteBuffer?
         if let body {
             headers.add(name: "Content-Type", value: "application/json")
-            payload = .byteBuffer(try Self.json(body))
+            json = try Self.json(body)
+        }
+        if let plain = endpoint.plainHTTP {
+            // A connection and a thread of its own (see `SocketResponse`); TLS goes through the client.
+            let request = SocketResponse.Request(
+                method: method, server: plain, target: plain.pathPrefix + path, headers: headers, body: json)
+            return SentRequest(sent: StreamedResponse.send(request, buffers: receiveBuffers, timeout: self.timeout, readAhead: readAhead))
         }
         do {
-            let request = try HTTPClient.Request(url: endpoint.url + path, method: method, headers: headers, body: payload)
+            let request = try HTTPClient.Request(url: endpoint.url + path, method: method, headers: headers, body: json.map { .byteBuffer($0) })
             return SentRequest(sent: StreamedResponse.send(
                 request, on: http, eventLoop: streamLoop, deadline: .now() + .init(timeout), headTimeout: self.timeout,
                 readAhead: readAhead))

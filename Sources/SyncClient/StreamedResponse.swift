@@ -44,25 +44,33 @@ public struct StreamedResponse: Sendable {
         let timer = task.eventLoop.scheduleTask(in: TimeAmount(headTimeout)) {
             if queue.failHead(HTTPClientError.deadlineExceeded) { task.cancel() }
         }
-        return Sent(reader: Reader(queue: queue, task: task), timer: timer)
+        return Sent(reader: Reader(source: ClientTaskSource(queue: queue, task: task)), timer: timer)
+    }
+
+    /// Sends `request` over a connection of its own, read by a thread of its own (see
+    /// ``SocketResponse``); each wait for the server is bounded by `timeout`.
+    static func send(
+        _ request: SocketResponse.Request, buffers: ReceiveBuffers, timeout: Duration, readAhead: Int = readAheadBytes
+    ) -> Sent {
+        Sent(reader: Reader(source: SocketResponse(request, buffers: buffers, timeout: timeout, readAhead: readAhead)), timer: nil)
     }
 
     /// A request on its way, its response not yet looked at.
     struct Sent: Sendable {
         let reader: Reader
-        fileprivate let timer: Scheduled<Void>
+        fileprivate let timer: Scheduled<Void>?
 
         /// Its head, once it came; from then on the connection reads up to `readAhead` ahead
         /// (a request sent early can be given less until it is needed).
         func response(readAhead: Int? = nil) async throws -> StreamedResponse {
-            defer { timer.cancel() }
-            if let readAhead { reader.queue.raiseLimit(to: readAhead) }
+            defer { timer?.cancel() }
+            if let readAhead { reader.source.raiseLimit(to: readAhead) }
             let head = try await withTaskCancellationHandler {
-                try await reader.queue.head()
-            } onCancel: { [task = reader.task] in
-                task.cancel()
+                try await reader.source.head()
+            } onCancel: { [source = reader.source] in
+                source.cancel()
             }
-            return StreamedResponse(status: Int(head.status.code), headers: head.headers, body: Body(reader: reader))
+            return StreamedResponse(status: head.status, headers: head.headers, body: Body(reader: reader))
         }
     }
 
@@ -93,27 +101,66 @@ public struct StreamedResponse: Sendable {
     /// Owns the request: the last reference going away before the body's end cancels it,
     /// so a reader that gives up does not leave a paused connection behind.
     final class Reader: Sendable {
-        let queue: ReadAheadQueue
-        let task: HTTPClient.Task<Void>
+        let source: any ResponseSource
 
-        init(queue: ReadAheadQueue, task: HTTPClient.Task<Void>) {
-            self.queue = queue
-            self.task = task
+        init(source: any ResponseSource) {
+            self.source = source
         }
 
         func next() async throws -> ByteBuffer? {
-            if let taken = queue.take() { return try taken.get() }
+            if let taken = source.take() { return try taken.get() }
             return try await withTaskCancellationHandler {
-                try await queue.wait()
-            } onCancel: { [task] in
-                task.cancel()
+                try await source.wait()
+            } onCancel: { [source] in
+                source.cancel()
             }
         }
 
         deinit {
-            if !queue.ended { task.cancel() }
+            if !source.ended { source.cancel() }
         }
     }
+}
+
+/// Where a ``StreamedResponse`` comes from: the head once it came, then the body's pieces,
+/// read ahead of the reader up to a limit.
+protocol ResponseSource: AnyObject, Sendable {
+    func head() async throws -> (status: Int, headers: HTTPHeaders)
+    /// The next piece, or the end (`nil` result), if either is there; `nil` if the reader must wait.
+    func take() -> Result<ByteBuffer?, any Error>?
+    /// The next piece, or nil at the end, once there.
+    func wait() async throws -> ByteBuffer?
+    /// Lets the connection read further ahead, from now on.
+    func raiseLimit(to limit: Int)
+    /// Whether the body ended or the request failed.
+    var ended: Bool { get }
+    /// Bytes read and not yet taken, and whether the connection waits for them to be.
+    var backlog: (bytes: Int, paused: Bool) { get }
+    /// Abandons the request; whoever waits fails.
+    func cancel()
+}
+
+/// A request AsyncHTTPClient runs, its response read into a ``ReadAheadQueue``.
+final class ClientTaskSource: ResponseSource {
+    let queue: ReadAheadQueue
+    let task: HTTPClient.Task<Void>
+
+    init(queue: ReadAheadQueue, task: HTTPClient.Task<Void>) {
+        self.queue = queue
+        self.task = task
+    }
+
+    func head() async throws -> (status: Int, headers: HTTPHeaders) {
+        let head = try await queue.head()
+        return (Int(head.status.code), head.headers)
+    }
+
+    func take() -> Result<ByteBuffer?, any Error>? { queue.take() }
+    func wait() async throws -> ByteBuffer? { try await queue.wait() }
+    func raiseLimit(to limit: Int) { queue.raiseLimit(to: limit) }
+    var ended: Bool { queue.ended }
+    var backlog: (bytes: Int, paused: Bool) { queue.backlog }
+    func cancel() { task.cancel() }
 }
 
 /// The delegate behind ``StreamedResponse``: body pieces go into a queue on the event loop,

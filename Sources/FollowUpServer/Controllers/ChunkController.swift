@@ -13,7 +13,11 @@ struct ChunkController {
     /// Ids per request: a hex id is ~67 bytes of JSON, so this stays under the 8 MiB list limit.
     static let maxIDs = 100_000
     static let listLimit = 8 << 20
-    static let sendBytes = 1 << 20
+    /// Frames go out in writes of at least this much. Their buffers (this, plus a frame)
+    /// stay under glibc's mmap threshold (`MallocTuning`), so one request's freed buffers
+    /// serve the next instead of fresh mappings faulted in page by page (6% of the server's
+    /// time in a pull, with 1 MiB writes).
+    static let sendBytes = 512 << 10
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("missing", use: missing)
