@@ -10,13 +10,14 @@ import Synchronization
 /// AsyncHTTPClient reads through an event loop: 64 KiB per read, each piece through the
 /// channel's pipeline, the loop woken for every read. For the 516 MB of the benchmarks'
 /// pull that was 0.16 s of the client's CPU on its event loop; this thread reads the same
-/// bytes, 512 KiB at a time, in a third of that. TLS stays with AsyncHTTPClient.
+/// bytes, up to 256 KiB at a time, in a third of that. TLS stays with AsyncHTTPClient.
 final class SocketResponse: ResponseSource, @unchecked Sendable {
     struct Request: Sendable {
         var host: String
         var port: Int
-        /// The request's head and body, as sent.
-        var bytes: [UInt8]
+        /// The request's head, as sent, and its body (the caller's buffer, not a copy).
+        var head: [UInt8]
+        var body: ByteBuffer?
         var isHead: Bool
 
         /// `target` is the path and query; the caller's `headers` go as they are, except for
@@ -29,8 +30,8 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
             if let body { text += "Content-Length: \(body.readableBytes)\r\n" }
             // One request per connection: its end is the response's end too.
             text += "Connection: close\r\n\r\n"
-            bytes = Array(text.utf8)
-            if let body { bytes.append(contentsOf: body.readableBytesView) }
+            head = Array(text.utf8)
+            self.body = body
             host = server.host
             port = server.port
             isHead = method == .HEAD
@@ -50,6 +51,10 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
     /// The thread waits for the reader to take pieces.
     private var paused = false
     private var socket: BlockingSocket?
+    /// The request until it is sent: a window's list of ids is megabytes, not to be kept
+    /// for as long as its chunks arrive.
+    private var unsent: Request?
+    private let isHead: Bool
     private let buffers: ReceiveBuffers
 
     /// Starts the thread that connects, sends `request` and reads the answer, up to
@@ -57,7 +62,9 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
     init(_ request: Request, buffers: ReceiveBuffers, timeout: Duration, readAhead: Int) {
         limit = readAhead
         self.buffers = buffers
-        let thread = Thread { [self] in run(request, timeout: timeout) }
+        unsent = request
+        isHead = request.isHead
+        let thread = Thread { [self] in run(timeout: timeout) }
         thread.name = "followup-http"
         thread.start()
     }
@@ -116,18 +123,12 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
 
     // MARK: The thread's side
 
-    private func run(_ request: Request, timeout: Duration) {
+    private func run(timeout: Duration) {
         // Closed once the thread is done with it (cancelling needs it only until then).
         defer { condition.withLock { socket = nil } }
         do {
-            let socket = try BlockingSocket.connect(host: request.host, port: request.port, timeout: timeout)
-            let proceed = condition.withLock {
-                self.socket = socket
-                return !cancelled
-            }
-            guard proceed else { return }
-            try request.bytes.withUnsafeBytes { try socket.send($0) }
-            var decoder = HTTP1ResponseDecoder(requestWasHead: request.isHead)
+            guard let socket = try send(timeout: timeout) else { return }
+            var decoder = HTTP1ResponseDecoder(requestWasHead: isHead)
             var atEnd = false
             while !atEnd {
                 var buffer = buffers.take()
@@ -153,6 +154,20 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
         } catch {
             finish(.failure(error), cancelling: false)
         }
+    }
+
+    /// Connects and sends the request, which is then let go; nil if cancelled meanwhile.
+    private func send(timeout: Duration) throws -> BlockingSocket? {
+        guard let request = condition.withLock({ unsent.take() }) else { return nil }
+        let socket = try BlockingSocket.connect(host: request.host, port: request.port, timeout: timeout)
+        let proceed = condition.withLock {
+            self.socket = socket
+            return !cancelled
+        }
+        guard proceed else { return nil }
+        try request.head.withUnsafeBytes { try socket.send($0) }
+        try request.body?.withUnsafeReadableBytes { try socket.send($0) }
+        return socket
     }
 
     /// Hands the parts to the reader, then waits while the queue is full. False once cancelled.
@@ -215,11 +230,14 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
 
 /// The buffers ``SocketResponse``s read into, used again once their reader has let go of
 /// every piece of them: a fresh buffer is memory faulted in page by page (40 ms of the
-/// benchmarks' pull on the reading threads, each thread allocating from an arena of its own).
+/// benchmarks' pull). Each is 1 MiB, at glibc's mmap threshold (`MallocTuning`): a mapping
+/// of its own, not memory of the reading thread's arena, which a thread per request would
+/// leave behind, a few MB each (the 100,000-file pull peaked 8 MB higher).
 final class ReceiveBuffers: Sendable {
-    static let bufferBytes = 512 << 10
-    /// Buffers kept for later; more may be out at once (a reader slow to let go).
-    static let kept = 48
+    static let bufferBytes = 256 << 10
+    /// Buffers kept for later (a window's read-ahead and the next one's); more may be out
+    /// at once, and are unmapped when let go.
+    static let kept = 12
 
     private let free = Mutex<[ByteBuffer]>([])
 
