@@ -245,6 +245,11 @@ public struct APIClient: Sendable {
         }
     }
 
+    /// Lets go of the buffers kept for the next streamed response (a few MB).
+    func releaseReceiveBuffers() {
+        receiveBuffers.releaseAll()
+    }
+
     /// A request on its way (see ``send(_:_:body:timeout:)``).
     struct SentRequest: Sendable {
         fileprivate let sent: StreamedResponse.Sent

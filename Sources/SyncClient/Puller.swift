@@ -381,7 +381,10 @@ private struct PullRun {
             if directories.contains(partialDirectory + "/") { try FileIO.makeDirectories(partialDirectory) }
             let batch = try await assemble(jobs, with: materializer, resume: resume, bytesTotal: bytesTotal)
             jobs = []
-            MallocTuning.releaseFreeMemory()  // the batch's plan and stream are gone
+            // The batch's plan and stream are gone; so are its connections, whose buffers
+            // would otherwise stay through the install and the state's save.
+            api.releaseReceiveBuffers()
+            MallocTuning.releaseFreeMemory()
             fetched += batch.fetched
             wire += batch.wire
         }

@@ -254,6 +254,11 @@ final class ReceiveBuffers: Sendable {
         return reused ?? ByteBufferAllocator().buffer(capacity: Self.bufferBytes)
     }
 
+    /// Forgets the kept buffers: each goes once its last piece does.
+    func releaseAll() {
+        free.withLock { $0.removeAll() }
+    }
+
     /// Keeps `buffer`, whose pieces may still be in use, to be taken again once they are not.
     func giveBack(_ buffer: ByteBuffer) {
         free.withLock { buffers in
