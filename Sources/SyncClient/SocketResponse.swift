@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -11,7 +12,7 @@ import Synchronization
 /// channel's pipeline, the loop woken for every read. For the 516 MB of the benchmarks'
 /// pull that was 0.16 s of the client's CPU on its event loop; this thread reads the same
 /// bytes, up to 256 KiB at a time, in a third of that. TLS stays with AsyncHTTPClient.
-final class SocketResponse: ResponseSource, @unchecked Sendable {
+final class SocketResponse: Sendable {
     struct Request: Sendable {
         var host: String
         var port: Int
@@ -38,94 +39,47 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
         }
     }
 
-    private let condition = NSCondition()
-    // Guarded by `condition`:
-    private var head: Result<(status: Int, headers: HTTPHeaders), any Error>?
-    private var headWaiter: CheckedContinuation<(status: Int, headers: HTTPHeaders), any Error>?
-    private var pieces = CircularBuffer<ByteBuffer>()
-    private var queued = 0
-    private var end: Result<Void, any Error>?
-    private var waiter: CheckedContinuation<ByteBuffer?, any Error>?
-    private var limit: Int
-    private var cancelled = false
-    /// The thread waits for the reader to take pieces.
-    private var paused = false
-    private var socket: BlockingSocket?
-    /// The request until it is sent: a window's list of ids is megabytes, not to be kept
-    /// for as long as its chunks arrive.
-    private var unsent: Request?
-    private let isHead: Bool
+    /// Where the head and the body's pieces go; the reader takes them from there.
+    let queue: ReadAheadQueue
     private let buffers: ReceiveBuffers
+    private let isHead: Bool
+    private struct State {
+        /// The request until it is sent: a window's list of ids is megabytes, not to be
+        /// kept for as long as its chunks arrive.
+        var unsent: SocketResponse.Request?
+        var socket: BlockingSocket?
+        var cancelled = false
+    }
+    private let state: Mutex<State>
 
     /// Starts the thread that connects, sends `request` and reads the answer, up to
     /// `readAhead` bytes ahead of the reader. Each wait is bounded by `timeout`.
     init(_ request: Request, buffers: ReceiveBuffers, timeout: Duration, readAhead: Int) {
-        limit = readAhead
+        queue = ReadAheadQueue(limit: readAhead)
         self.buffers = buffers
-        unsent = request
         isHead = request.isHead
+        state = Mutex(State(unsent: request))
         let thread = Thread { [self] in run(timeout: timeout) }
         thread.name = "followup-http"
         thread.start()
     }
 
-    // MARK: The reader's side
-
-    func head() async throws -> (status: Int, headers: HTTPHeaders) {
-        try await withCheckedThrowingContinuation { continuation in
-            let head = condition.withLock {
-                if self.head == nil { headWaiter = continuation }
-                return self.head
-            }
-            if let head { continuation.resume(with: head) }
-        }
-    }
-
-    func take() -> Result<ByteBuffer?, any Error>? {
-        condition.withLock { takeLocked() }
-    }
-
-    func wait() async throws -> ByteBuffer? {
-        try await withCheckedThrowingContinuation { continuation in
-            let taken: Result<ByteBuffer?, any Error>? = condition.withLock {
-                let taken = takeLocked()
-                if taken == nil { waiter = continuation }
-                return taken
-            }
-            if let taken { continuation.resume(with: taken) }
-        }
-    }
-
-    func raiseLimit(to limit: Int) {
-        condition.withLock {
-            guard limit > self.limit else { return }
-            self.limit = limit
-            condition.broadcast()
-        }
-    }
-
-    var ended: Bool { condition.withLock { end != nil } }
-
-    var backlog: (bytes: Int, paused: Bool) { condition.withLock { (queued, paused) } }
-
-    /// Stops the thread (its socket is shut down) and fails whoever waits.
+    /// Stops the thread (its socket is shut down, a paused reading resumed) and fails
+    /// whoever waits.
     func cancel() {
-        finish(.failure(CancellationError()), cancelling: true)
+        let socket = state.withLock { state in
+            state.cancelled = true
+            return state.socket
+        }
+        socket?.shutdown()
+        queue.finish(.failure(CancellationError()))
     }
 
-    /// Under the lock: the next piece, the end (a `nil` piece or the failure), or nil to wait.
-    private func takeLocked() -> Result<ByteBuffer?, any Error>? {
-        guard let piece = pieces.popFirst() else { return end.map { $0.map { nil } } }
-        queued -= piece.readableBytes
-        if queued <= limit / 2 { condition.broadcast() }
-        return .success(piece)
-    }
-
-    // MARK: The thread's side
+    // MARK: The thread
 
     private func run(timeout: Duration) {
         // Closed once the thread is done with it (cancelling needs it only until then).
-        defer { condition.withLock { socket = nil } }
+        defer { state.withLock { $0.socket = nil } }
         do {
             guard let socket = try send(timeout: timeout) else { return }
             var decoder = HTTP1ResponseDecoder(requestWasHead: isHead)
@@ -152,17 +106,17 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
                 if decoder.isComplete { return }
             }
         } catch {
-            finish(.failure(error), cancelling: false)
+            queue.finish(.failure(error))
         }
     }
 
     /// Connects and sends the request, which is then let go; nil if cancelled meanwhile.
     private func send(timeout: Duration) throws -> BlockingSocket? {
-        guard let request = condition.withLock({ unsent.take() }) else { return nil }
+        guard let request = state.withLock({ $0.unsent.take() }) else { return nil }
         let socket = try BlockingSocket.connect(host: request.host, port: request.port, timeout: timeout)
-        let proceed = condition.withLock {
-            self.socket = socket
-            return !cancelled
+        let proceed = state.withLock { state in
+            state.socket = socket
+            return !state.cancelled
         }
         guard proceed else { return nil }
         try request.head.withUnsafeBytes { try socket.send($0) }
@@ -170,61 +124,26 @@ final class SocketResponse: ResponseSource, @unchecked Sendable {
         return socket
     }
 
-    /// Hands the parts to the reader, then waits while the queue is full. False once cancelled.
+    /// Puts the parts in the queue, then waits while it is full. False once cancelled.
     private func deliver(_ parts: [HTTP1ResponseDecoder.Part]) -> Bool {
-        var resumeHead: CheckedContinuation<(status: Int, headers: HTTPHeaders), any Error>?
-        var resumeHeadWith: (status: Int, headers: HTTPHeaders)?
-        var handOff: (CheckedContinuation<ByteBuffer?, any Error>, ByteBuffer?)?
-        condition.lock()
+        let resumed = DispatchSemaphore(value: 0)
+        var pauses = 0
         for part in parts {
             switch part {
             case let .head(status, headers):
-                head = .success((status, headers))
-                resumeHead = headWaiter
-                resumeHeadWith = (status, headers)
-                headWaiter = nil
+                queue.receive(head: HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))
             case .body(let piece):
-                if let waiting = waiter, pieces.isEmpty {
-                    waiter = nil
-                    handOff = (waiting, piece)
-                } else {
-                    pieces.append(piece)
-                    queued += piece.readableBytes
+                queue.receive(piece) {
+                    pauses += 1
+                    return { resumed.signal() }
                 }
             case .end:
-                end = .success(())
-                if let waiting = waiter, pieces.isEmpty {
-                    waiter = nil
-                    handOff = (waiting, nil)
-                }
+                queue.finish(.success(()))
             }
         }
-        condition.unlock()
-        if let resumeHead, let resumeHeadWith { resumeHead.resume(returning: resumeHeadWith) }
-        if let (continuation, piece) = handOff { continuation.resume(returning: piece) }
-        return condition.withLock {
-            while queued >= limit && !cancelled {
-                paused = true
-                condition.wait()
-            }
-            paused = false
-            return !cancelled
-        }
-    }
-
-    private func finish(_ result: Result<Void, any Error>, cancelling: Bool) {
-        let (headWaiter, waiter, socket): (CheckedContinuation<(status: Int, headers: HTTPHeaders), any Error>?, CheckedContinuation<ByteBuffer?, any Error>?, BlockingSocket?) = condition.withLock {
-            if cancelling { cancelled = true }
-            condition.broadcast()
-            guard end == nil || cancelling else { return (nil, nil, nil) }
-            if end == nil { end = result }
-            if head == nil, case .failure(let error) = result { head = .failure(error) }
-            defer { (self.headWaiter, self.waiter) = (nil, nil) }
-            return (self.headWaiter, self.waiter, cancelling ? self.socket : nil)
-        }
-        socket?.shutdown()
-        if let headWaiter, case .failure(let error) = result { headWaiter.resume(throwing: error) }
-        waiter?.resume(with: result.map { nil })
+        // Each pause is resumed exactly once (perhaps already).
+        for _ in 0..<pauses { resumed.wait() }
+        return !state.withLock { $0.cancelled }
     }
 }
 

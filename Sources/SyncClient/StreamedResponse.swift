@@ -48,7 +48,7 @@ public struct StreamedResponse: Sendable {
         let timer = task.eventLoop.scheduleTask(in: TimeAmount(headTimeout)) {
             if queue.failHead(HTTPClientError.deadlineExceeded) { task.cancel() }
         }
-        return Sent(reader: Reader(source: ClientTaskSource(queue: queue, task: task)), timer: timer)
+        return Sent(reader: Reader(queue: queue, cancel: { task.cancel() }), timer: timer)
     }
 
     /// Sends `request` over a connection of its own, read by a thread of its own (see
@@ -56,7 +56,8 @@ public struct StreamedResponse: Sendable {
     static func send(
         _ request: SocketResponse.Request, buffers: ReceiveBuffers, timeout: Duration, readAhead: Int = readAheadBytes
     ) -> Sent {
-        Sent(reader: Reader(source: SocketResponse(request, buffers: buffers, timeout: timeout, readAhead: readAhead)), timer: nil)
+        let response = SocketResponse(request, buffers: buffers, timeout: timeout, readAhead: readAhead)
+        return Sent(reader: Reader(queue: response.queue, cancel: { response.cancel() }), timer: nil)
     }
 
     /// A request on its way, its response not yet looked at.
@@ -68,13 +69,13 @@ public struct StreamedResponse: Sendable {
         /// (a request sent early can be given less until it is needed).
         func response(readAhead: Int? = nil) async throws -> StreamedResponse {
             defer { timer?.cancel() }
-            if let readAhead { reader.source.raiseLimit(to: readAhead) }
+            if let readAhead { reader.queue.raiseLimit(to: readAhead) }
             let head = try await withTaskCancellationHandler {
-                try await reader.source.head()
-            } onCancel: { [source = reader.source] in
-                source.cancel()
+                try await reader.queue.head()
+            } onCancel: { [reader] in
+                reader.cancel()
             }
-            return StreamedResponse(status: head.status, headers: head.headers, body: Body(reader: reader))
+            return StreamedResponse(status: Int(head.status.code), headers: head.headers, body: Body(reader: reader))
         }
     }
 
@@ -105,70 +106,34 @@ public struct StreamedResponse: Sendable {
     /// Owns the request: the last reference going away before the body's end cancels it,
     /// so a reader that gives up does not leave a paused connection behind.
     final class Reader: Sendable {
-        let source: any ResponseSource
+        let queue: ReadAheadQueue
+        /// Abandons the request (its connection stops; whoever waits fails).
+        let cancel: @Sendable () -> Void
 
-        init(source: any ResponseSource) {
-            self.source = source
+        init(queue: ReadAheadQueue, cancel: @escaping @Sendable () -> Void) {
+            self.queue = queue
+            self.cancel = cancel
         }
 
         func next() async throws -> ByteBuffer? {
-            if let taken = source.take() { return try taken.get() }
+            if let taken = queue.take() { return try taken.get() }
             return try await withTaskCancellationHandler {
-                try await source.wait()
-            } onCancel: { [source] in
-                source.cancel()
+                try await queue.wait()
+            } onCancel: { [cancel] in
+                cancel()
             }
         }
 
         deinit {
-            if !source.ended { source.cancel() }
+            if !queue.ended { cancel() }
         }
     }
 }
 
-/// Where a ``StreamedResponse`` comes from: the head once it came, then the body's pieces,
-/// read ahead of the reader up to a limit.
-protocol ResponseSource: AnyObject, Sendable {
-    func head() async throws -> (status: Int, headers: HTTPHeaders)
-    /// The next piece, or the end (`nil` result), if either is there; `nil` if the reader must wait.
-    func take() -> Result<ByteBuffer?, any Error>?
-    /// The next piece, or nil at the end, once there.
-    func wait() async throws -> ByteBuffer?
-    /// Lets the connection read further ahead, from now on.
-    func raiseLimit(to limit: Int)
-    /// Whether the body ended or the request failed.
-    var ended: Bool { get }
-    /// Bytes read and not yet taken, and whether the connection waits for them to be.
-    var backlog: (bytes: Int, paused: Bool) { get }
-    /// Abandons the request; whoever waits fails.
-    func cancel()
-}
-
-/// A request AsyncHTTPClient runs, its response read into a ``ReadAheadQueue``.
-final class ClientTaskSource: ResponseSource {
-    let queue: ReadAheadQueue
-    let task: HTTPClient.Task<Void>
-
-    init(queue: ReadAheadQueue, task: HTTPClient.Task<Void>) {
-        self.queue = queue
-        self.task = task
-    }
-
-    func head() async throws -> (status: Int, headers: HTTPHeaders) {
-        let head = try await queue.head()
-        return (Int(head.status.code), head.headers)
-    }
-
-    func take() -> Result<ByteBuffer?, any Error>? { queue.take() }
-    func wait() async throws -> ByteBuffer? { try await queue.wait() }
-    func raiseLimit(to limit: Int) { queue.raiseLimit(to: limit) }
-    var ended: Bool { queue.ended }
-    var backlog: (bytes: Int, paused: Bool) { queue.backlog }
-    func cancel() { task.cancel() }
-}
-
-/// The delegate behind ``StreamedResponse``: body pieces go into a queue on the event loop,
-/// and the reader takes them from any thread.
+/// The queue behind ``StreamedResponse``: the connection puts the head and the body's
+/// pieces in (AsyncHTTPClient's event loop, as the request's delegate, or a
+/// ``SocketResponse``'s thread), the reader takes them from any thread, and the
+/// connection's reading pauses while the queue is full.
 final class ReadAheadQueue: HTTPClientResponseDelegate {
     typealias Response = Void
 
@@ -180,8 +145,8 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
         /// Set once: the body ended, or the request failed.
         var end: Result<Void, any Error>?
         var waiter: CheckedContinuation<ByteBuffer?, any Error>?
-        /// The connection's next read waits for this while the queue is full.
-        var paused: EventLoopPromise<Void>?
+        /// Resumes the connection's reading, paused while the queue is full.
+        var paused: (@Sendable () -> Void)?
         /// Bytes queued before the connection stops reading; it reads again at half.
         var limit: Int
     }
@@ -194,14 +159,14 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
 
     /// Lets the connection read further ahead, from now on.
     func raiseLimit(to limit: Int) {
-        let resume: EventLoopPromise<Void>? = state.withLock { state in
+        let resume: (@Sendable () -> Void)? = state.withLock { state in
             guard limit > state.limit else { return nil }
             state.limit = limit
             guard state.queued < limit else { return nil }
             defer { state.paused = nil }
             return state.paused
         }
-        resume?.succeed()
+        resume?()
     }
 
     var ended: Bool { state.withLock { $0.end != nil } }
@@ -237,7 +202,7 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
     /// The next piece, or the end (`nil` result), if either is there; `nil` if the reader must wait.
     func take() -> Result<ByteBuffer?, any Error>? {
         let (taken, resume) = state.withLock { Self.take(from: &$0) }
-        resume?.succeed()
+        resume?()
         return taken
     }
 
@@ -248,47 +213,77 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
                 if next.taken == nil { state.waiter = continuation }
                 return next
             }
-            resume?.succeed()
+            resume?()
             if let taken { continuation.resume(with: taken) }
         }
     }
 
     /// Under the lock: the next piece or the end, if either is there, and the paused read to
     /// resume once the queue is down to half.
-    private static func take(from state: inout State) -> (taken: Result<ByteBuffer?, any Error>?, resume: EventLoopPromise<Void>?) {
+    private static func take(from state: inout State) -> (taken: Result<ByteBuffer?, any Error>?, resume: (@Sendable () -> Void)?) {
         guard let piece = state.pieces.popFirst() else { return (state.end.map { $0.map { nil } }, nil) }
         state.queued -= piece.readableBytes
-        var resume: EventLoopPromise<Void>?
+        var resume: (@Sendable () -> Void)?
         if state.queued <= state.limit / 2 { swap(&resume, &state.paused) }
         return (.success(piece), resume)
     }
 
-    // MARK: The event loop's side
+    // MARK: The connection's side
 
-    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+    func receive(head: HTTPResponseHead) {
         let waiter = state.withLock { state in
             state.head = .success(head)
             defer { state.headWaiter = nil }
             return state.headWaiter
         }
         waiter?.resume(returning: head)
+    }
+
+    /// Hands `piece` to a waiting reader, or queues it. If that fills the queue (and the
+    /// reading is not paused already), `pause` is called, under the lock: it returns what
+    /// resumes the reading, called once, when the reader has taken the queue down to half
+    /// (or sooner: a raised limit, the end).
+    func receive(_ piece: ByteBuffer, pause: () -> @Sendable () -> Void) {
+        let waiter: CheckedContinuation<ByteBuffer?, any Error>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pieces.append(piece)
+            state.queued += piece.readableBytes
+            if state.queued >= state.limit && state.paused == nil { state.paused = pause() }
+            return nil
+        }
+        waiter?.resume(returning: piece)
+    }
+
+    /// The body ended, or the request failed: whoever waits is answered, a paused reading resumed.
+    func finish(_ end: Result<Void, any Error>) {
+        let (headWaiter, waiter, paused) = state.withLock { state in
+            if state.end == nil { state.end = end }
+            if state.head == nil, case .failure(let error) = end { state.head = .failure(error) }
+            defer { (state.headWaiter, state.waiter, state.paused) = (nil, nil, nil) }
+            return (state.headWaiter, state.waiter, state.paused)
+        }
+        if let headWaiter, case .failure(let error) = end { headWaiter.resume(throwing: error) }
+        waiter?.resume(with: end.map { nil })
+        paused?()
+    }
+
+    // MARK: AsyncHTTPClient's event loop
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        receive(head: head)
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        let (waiter, paused): (CheckedContinuation<ByteBuffer?, any Error>?, EventLoopPromise<Void>?) = state.withLock { state in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (waiter, nil)
-            }
-            state.pieces.append(buffer)
-            state.queued += buffer.readableBytes
-            guard state.queued >= state.limit else { return (nil, nil) }
-            let paused = task.eventLoop.makePromise(of: Void.self)
-            state.paused = paused
-            return (nil, paused)
+        var paused: EventLoopPromise<Void>?
+        receive(buffer) {
+            let promise = task.eventLoop.makePromise(of: Void.self)
+            paused = promise
+            return { promise.succeed() }
         }
-        waiter?.resume(returning: buffer)
         return paused?.futureResult ?? task.eventLoop.makeSucceededVoidFuture()
     }
 
@@ -298,17 +293,5 @@ final class ReadAheadQueue: HTTPClientResponseDelegate {
 
     func didFinishRequest(task: HTTPClient.Task<Void>) throws {
         finish(.success(()))
-    }
-
-    private func finish(_ end: Result<Void, any Error>) {
-        let (headWaiter, waiter, paused) = state.withLock { state in
-            if state.end == nil { state.end = end }
-            if state.head == nil, case .failure(let error) = end { state.head = .failure(error) }
-            defer { (state.headWaiter, state.waiter, state.paused) = (nil, nil, nil) }
-            return (state.headWaiter, state.waiter, state.paused)
-        }
-        if let headWaiter, case .failure(let error) = end { headWaiter.resume(throwing: error) }
-        waiter?.resume(with: end.map { nil })
-        paused?.succeed()
     }
 }

@@ -99,7 +99,7 @@ struct StreamedResponseTests {
     }
 
     /// Waits (10 s at most) until the queue's backlog meets `condition`, or its body ended.
-    static func wait(for queue: any ResponseSource, until condition: (Int, Bool) -> Bool) async throws {
+    static func wait(for queue: ReadAheadQueue, until condition: (Int, Bool) -> Bool) async throws {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < .seconds(10) {
             let backlog = queue.backlog
@@ -117,7 +117,7 @@ struct StreamedResponseTests {
             let expected = try await read(try await start(try await fetchRequest(server), to: server, over: transport).body)
 
             let sent = try send(try await fetchRequest(server), to: server, over: transport, readAhead: 4096)
-            let queue = sent.reader.source
+            let queue = sent.reader.queue
             try await Self.wait(for: queue) { _, paused in paused }
             let early = queue.backlog
             #expect(early.paused, "the connection stops reading at its small read-ahead")
@@ -138,7 +138,7 @@ struct StreamedResponseTests {
         try await LiveServer.run { server in
             try await pushTree(server)
             var response: StreamedResponse? = try await start(exportRequest(server), to: server, over: transport, readAhead: 4096)
-            let queue = try #require(response?.body.reader.source)
+            let queue = try #require(response?.body.reader.queue)
             var iterator = response?.body.makeAsyncIterator()
             _ = try await iterator?.next()
             #expect(!queue.ended)
