@@ -83,9 +83,21 @@ extension PullFeedPage: CompactJSONDecodable {
 
 extension PullEvent {
     fileprivate static func compactJSON(_ reader: inout CompactJSONReader) -> PullEvent? {
-        guard reader.take(#"{"data":"#), let data = reader.skipValue(),
-              reader.take(#","kind":"#), let kindName = reader.string()
-        else { return nil }
+        guard reader.take(#"{"data":"#) else { return nil }
+        // The data comes before the kind that says what it is (keys are sorted): it is read
+        // in place as a file's, the data of most events, and otherwise skipped, to be read
+        // again once its kind is known (skipping every event's data first, then reading a
+        // file's, was 2 ms of a 2,004-file feed).
+        let start = reader.offset
+        var inPlace = reader
+        let put = FilePutData.compactJSON(&inPlace)
+        if put != nil {
+            reader = inPlace
+        } else if reader.skipValue() == nil {
+            return nil
+        }
+        let data = reader.bytes(from: start)
+        guard reader.take(#","kind":"#), let kindName = reader.string() else { return nil }
         var path: String?
         var project: String?
         if reader.take(#","path":"#) {
@@ -105,7 +117,7 @@ extension PullEvent {
         switch kind {
         case .filePut:
             // As the decoder's `try?`: data of another form is tried whole, then dropped.
-            file = FilePutData.compactJSON(data) ?? (try? JSONDecoder().decode(FilePutData.self, from: Data(data)))
+            file = put ?? (try? JSONDecoder().decode(FilePutData.self, from: Data(data)))
         case .ledgerEntry:
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(data)) else { return nil }
             ledger = LedgerEntryInfo(ChangeEvent(seq: seq, kind: kind, project: project, path: path, time: time, data: value))

@@ -116,12 +116,36 @@ struct PullPlan: Sendable {
               slug.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }),
               slug.first != 0x2D
         else { throw SyncError.unsafePath(quoted(project)) }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard !path.isEmpty, path.utf8.count <= 4096,
-              !path.unicodeScalars.contains(where: \.isControl),
-              components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.count <= 255 })
-        else { throw SyncError.unsafePath(quoted(project + "/" + path)) }
+        guard isSafeRelative(path) else { throw SyncError.unsafePath(quoted(project + "/" + path)) }
         return project + "/" + path
+    }
+
+    /// Whether `path` is 1–4,096 bytes of components of 1–255 bytes, none "." or "..", with no
+    /// control character (U+0000–U+001F, U+007F–U+009F). One pass over the UTF-8: splitting
+    /// the string and looking at its scalars was 2 µs a path, 4 ms of a 2,004-file feed.
+    static func isSafeRelative(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= 4096 else { return false }
+            var start = 0
+            var previous: UInt8 = 0
+            for index in 0...bytes.count {
+                let byte = index < bytes.count ? bytes[index] : UInt8(ascii: "/")
+                if byte == UInt8(ascii: "/") {
+                    let length = index - start
+                    guard length > 0, length <= 255 else { return false }
+                    if bytes[start] == UInt8(ascii: "."), length == 1 || (length == 2 && bytes[start + 1] == UInt8(ascii: ".")) {
+                        return false
+                    }
+                    start = index + 1
+                } else if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte <= 0x9F) {
+                    // U+0080–U+009F are 0xC2 0x80–0x9F; 0xC2 only ever leads a character.
+                    return false
+                }
+                previous = byte
+            }
+            return true
+        }
     }
 
     /// A path for a message: quoted, at most 100 characters, control characters escaped.

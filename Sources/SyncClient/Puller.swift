@@ -353,6 +353,7 @@ private struct PullRun {
             var batchBytes: Int64 = 0
             var lastDirectory = ""
             var directories = Set<String>()
+            var lastNoted: String?
             while start < pending.count, jobs.count < batchLimit.contents {
                 let number = Int(pending[start])
                 guard case let .put(version) = changes[number].change else { preconditionFailure("a pending entry is a put") }
@@ -369,7 +370,10 @@ private struct PullRun {
                     // One string per folder, shared by its contents' sources.
                     if directory == lastDirectory { directory = lastDirectory } else { lastDirectory = directory }
                 }
-                directories.insert(directory + "/")
+                if directory != lastNoted {
+                    directories.insert(directory + "/")
+                    lastNoted = directory
+                }
                 jobs.append(.init(
                     sha256: version.sha256, size: version.size, chunks: version.chunks, directory: directory,
                     attributes: FileAttributes(version), entry: Int32(number)))
@@ -623,15 +627,21 @@ private struct PullRun {
     /// error (a link could lead outside the folder), unless the server deleted that file
     /// in this same pull and the user left it alone.
     private mutating func ensureParents(of path: String) throws {
+        guard let slash = path.lastIndex(of: "/") else { return }
+        // Paths come in order: most files are in the folder of the one before.
+        if knownFolders.contains(String(path[..<slash])) { return }
         var parent = ""
-        for component in path.split(separator: "/").dropLast() {
+        for component in path[..<slash].split(separator: "/") {
             parent += parent.isEmpty ? String(component) : "/" + component
             if knownFolders.contains(parent) { continue }
             let absolute = folder + "/" + parent
-            if let status = try FileIO.linkStatus(absolute), status.st_mode & S_IFMT != S_IFDIR {
-                throw SyncError.notAFolder(absolute)
+            // Made, it is a new real folder; already there, it must be one (not a file, not a link).
+            if mkdir(absolute, 0o755) != 0 {
+                guard errno == EEXIST else { throw FileIO.error("mkdir", absolute) }
+                guard let status = try FileIO.linkStatus(absolute), status.st_mode & S_IFMT == S_IFDIR else {
+                    throw SyncError.notAFolder(absolute)
+                }
             }
-            if mkdir(absolute, 0o755) != 0 && errno != EEXIST { throw FileIO.error("mkdir", absolute) }
             knownFolders.insert(parent)
         }
     }

@@ -149,9 +149,8 @@ final class SocketResponse: Sendable {
 
 /// The buffers ``SocketResponse``s read into, used again once their reader has let go of
 /// every piece of them: a fresh buffer is memory faulted in page by page (40 ms of the
-/// benchmarks' pull). Each is 1 MiB, at glibc's mmap threshold (`MallocTuning`): a mapping
-/// of its own, not memory of the reading thread's arena, which a thread per request would
-/// leave behind, a few MB each (the 100,000-file pull peaked 8 MB higher).
+/// benchmarks' pull). Each is 256 KiB, allocated by the thread that asks for one and freed
+/// by whichever lets go of its last piece; at most ``kept`` wait to be used again.
 final class ReceiveBuffers: Sendable {
     static let bufferBytes = 256 << 10
     /// Buffers kept for later (a window's read-ahead and the next one's); more may be out

@@ -16,6 +16,14 @@ package struct CompactJSONReader {
 
     package var atEnd: Bool { position == bytes.count }
 
+    /// Where the reader is, to take the bytes of what it reads next with ``bytes(from:)``.
+    package var offset: Int { position }
+
+    /// The bytes read since `offset` was `start`.
+    package func bytes(from start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+    }
+
     /// Consumes `text` if the bytes continue with it.
     package mutating func take(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount

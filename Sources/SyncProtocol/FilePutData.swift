@@ -66,6 +66,13 @@ extension FilePutData {
     /// holds one per file. Nil for any other form.
     package static func compactJSON(_ bytes: UnsafeRawBufferPointer) -> FilePutData? {
         var reader = CompactJSONReader(bytes)
+        guard let data = compactJSON(&reader), reader.atEnd else { return nil }
+        return data
+    }
+
+    /// ``compactJSON(_:)`` of the value where `reader` stands in a larger document (an event
+    /// of the change feed): the reader is then just after it.
+    package static func compactJSON(_ reader: inout CompactJSONReader) -> FilePutData? {
         guard reader.take(#"{"chunks":"#),
               let chunks = reader.array({ item -> ChunkSpan? in
                   guard item.take("["), let id = item.digest(), item.take(","), let length = item.integer(), item.take("]")
@@ -77,7 +84,7 @@ extension FilePutData {
               reader.take(#","sha256":"#), let sha256 = reader.digest(),
               reader.take(#","size":"#), let size = reader.integer(),
               reader.take(#","version":"#), let version = reader.integer().flatMap({ Int(exactly: $0) }),
-              reader.take("}"), reader.atEnd
+              reader.take("}")
         else { return nil }
         return FilePutData(version: version, size: size, sha256: sha256, mode: mode, mtimeNs: mtime, chunks: chunks)
     }

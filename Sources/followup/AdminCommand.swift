@@ -13,6 +13,7 @@ struct AdminCommand: AsyncParsableCommand {
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create the storage directory and print the first admin token (shown once).")
 
         @OptionGroup var storage: StorageOptions
@@ -43,6 +44,7 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a client: on --storage directly (also while the server runs), or through --server.")
 
         @Argument(help: "The client's slug: 1-63 of a-z, 0-9 and '-'.")
@@ -84,7 +86,7 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the clients in the local storage.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the clients in the local storage.")
 
         @OptionGroup var storage: StorageOptions
         @OptionGroup var output: OutputOptions
@@ -105,6 +107,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token on --storage (also while the server runs); the secret is shown once.")
 
         @Option(help: "A name to recognise the token by.")

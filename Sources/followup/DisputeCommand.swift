@@ -9,7 +9,7 @@ struct DisputeCommand: AsyncParsableCommand {
         subcommands: [Open.self, Resolve.self, List.self])
 
     struct Open: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Dispute hour entry ENTRY, or an invoice with --invoice and --amount.")
+        static let configuration = CommandConfiguration(commandName: "open", abstract: "Dispute hour entry ENTRY, or an invoice with --invoice and --amount.")
         @Argument(help: "The client.") var client: String
         @Argument(help: "The hour entry's sequence number (omit with --invoice).") var entry: Int64?
         @Option(help: "An invoice number instead of an hour entry.") var invoice: String?
@@ -37,7 +37,7 @@ struct DisputeCommand: AsyncParsableCommand {
     }
 
     struct Resolve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Resolve a dispute: --justified issues a voucher, --rejected does not.")
+        static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve a dispute: --justified issues a voucher, --rejected does not.")
         @Argument(help: "The dispute, e.g. D1.") var dispute: String
         @Flag(exclusivity: .exclusive, help: "The outcome.") var outcome: Outcome
         @Option(help: "Why.") var reason: String
@@ -55,7 +55,7 @@ struct DisputeCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a client's disputes.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a client's disputes.")
         @Argument(help: "The client.") var client: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions

@@ -9,7 +9,7 @@ struct HoursCommand: AsyncParsableCommand {
         subcommands: [Log.self, Reverse.self])
 
     struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Log minutes of a service on a project (and phase).")
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Log minutes of a service on a project (and phase).")
         @Argument(help: "CLIENT/PROJECT") var path: ProjectPath
         @Option(help: "Minutes worked.") var minutes: Int64
         @Option(help: "The service, e.g. Design.") var service: String
@@ -34,7 +34,7 @@ struct HoursCommand: AsyncParsableCommand {
     }
 
     struct Reverse: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reverse a ledger entry (entries are never edited).")
+        static let configuration = CommandConfiguration(commandName: "reverse", abstract: "Reverse a ledger entry (entries are never edited).")
         @Argument(help: "The client.") var client: String
         @Argument(help: "The entry's sequence number.") var entry: Int64
         @Option(help: "Why.") var reason: String

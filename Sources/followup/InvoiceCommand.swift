@@ -9,7 +9,7 @@ struct InvoiceCommand: AsyncParsableCommand {
         subcommands: [List.self, Pay.self, ApplyVoucher.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a client's invoices.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a client's invoices.")
         @Argument(help: "The client.") var client: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions
@@ -35,7 +35,7 @@ struct InvoiceCommand: AsyncParsableCommand {
     }
 
     struct Pay: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a payment; a paid invoice credits its hours.")
+        static let configuration = CommandConfiguration(commandName: "pay", abstract: "Record a payment; a paid invoice credits its hours.")
         @Argument(help: "The invoice number, e.g. 2026/0001.") var number: String
         @Option(help: "Amount in EUR, e.g. 878.40.") var amount: String
         @Option(help: "The payment's reference (bank transfer id…).") var reference: String

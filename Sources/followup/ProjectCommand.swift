@@ -8,7 +8,7 @@ struct ProjectCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a project with its phases.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a project with its phases.")
 
         @Argument(help: "CLIENT/PROJECT")
         var path: ProjectPath
@@ -36,7 +36,7 @@ struct ProjectCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a client's projects.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a client's projects.")
 
         @Argument(help: "The client.")
         var client: String

@@ -25,7 +25,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Draft a quote: services with their hours (20, 1.5 or 1:30).")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Draft a quote: services with their hours (20, 1.5 or 1:30).")
 
         @Argument(help: "CLIENT/PROJECT")
         var path: ProjectPath
@@ -54,7 +54,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct Send: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a draft quote to the client.")
+        static let configuration = CommandConfiguration(commandName: "send", abstract: "Send a draft quote to the client.")
         @Argument(help: "The quote, e.g. Q1.") var quote: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions
@@ -67,7 +67,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct Accept: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Accept a sent quote; this issues its invoice.")
+        static let configuration = CommandConfiguration(commandName: "accept", abstract: "Accept a sent quote; this issues its invoice.")
         @Argument(help: "The quote, e.g. Q1.") var quote: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions
@@ -81,7 +81,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct Reject: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reject a sent quote.")
+        static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a sent quote.")
         @Argument(help: "The quote, e.g. Q1.") var quote: String
         @Option(help: "Why.") var reason: String?
         @OptionGroup var remote: RemoteOptions
@@ -95,7 +95,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct Expire: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark a sent quote that lapsed as expired (staff).")
+        static let configuration = CommandConfiguration(commandName: "expire", abstract: "Mark a sent quote that lapsed as expired (staff).")
         @Argument(help: "The quote, e.g. Q1.") var quote: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions
@@ -138,7 +138,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a monthly contract (allowed from its minimum month on).")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a monthly contract (allowed from its minimum month on).")
         @Argument(help: "The accepted monthly quote, e.g. Q1.") var quote: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions
@@ -151,7 +151,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a client's quotes.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a client's quotes.")
         @Argument(help: "The client.") var client: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions

@@ -13,6 +13,7 @@ struct StoreCommand: AsyncParsableCommand {
 
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ingest",
             abstract: "Chunk a folder into the store as a snapshot and report the figures.")
 
         @Argument(help: "The folder to ingest.")
@@ -53,7 +54,7 @@ struct StoreCommand: AsyncParsableCommand {
     }
 
     struct Snapshots: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the snapshots made by `store ingest`.")
+        static let configuration = CommandConfiguration(commandName: "snapshots", abstract: "List the snapshots made by `store ingest`.")
 
         @OptionGroup var storage: StorageOptions
         @OptionGroup var output: OutputOptions
@@ -71,6 +72,7 @@ struct StoreCommand: AsyncParsableCommand {
 
     struct Forget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "forget",
             abstract: "Forget a snapshot; `followup gc` then reclaims what only it used.")
 
         @Argument(help: "The snapshot id (see `store snapshots`).")
@@ -89,6 +91,7 @@ struct StoreCommand: AsyncParsableCommand {
 
     struct Speed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "speed",
             abstract: "Measure chunking and SHA-256 on one core, in memory (compare with `openssl speed -evp sha256`).")
 
         @Option(help: "MiB of data to process per round.")

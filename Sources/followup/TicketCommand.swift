@@ -14,7 +14,7 @@ struct TicketCommand: AsyncParsableCommand {
     }
 
     struct Open: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Open a ticket for a client.")
+        static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a ticket for a client.")
         @Argument(help: "The client.") var client: String
         @Option(help: "The subject.") var subject: String
         @Option(help: "The message.") var body: String = ""
@@ -30,7 +30,7 @@ struct TicketCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A client's tickets, or (staff, no client) the whole queue by priority and deadline.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "A client's tickets, or (staff, no client) the whole queue by priority and deadline.")
         @Argument(help: "The client.") var client: String?
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions
@@ -43,7 +43,7 @@ struct TicketCommand: AsyncParsableCommand {
     }
 
     struct Reply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reply to a ticket.")
+        static let configuration = CommandConfiguration(commandName: "reply", abstract: "Reply to a ticket.")
         @Argument(help: "The ticket, e.g. T1.") var ticket: String
         @Option(help: "The message.") var body: String
         @OptionGroup var remote: RemoteOptions
@@ -57,7 +57,7 @@ struct TicketCommand: AsyncParsableCommand {
     }
 
     struct Close: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Close a ticket (staff).")
+        static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a ticket (staff).")
         @Argument(help: "The ticket, e.g. T1.") var ticket: String
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputOptions

@@ -58,7 +58,9 @@ struct PullPlanTests {
     @Test("hostile paths from the network are refused before anything is written", arguments: [
         ("site", "../escape"), ("site", "a/../../etc/passwd"), ("site", "/etc/passwd"), ("site", "a//b"),
         ("site", "a/./b"), ("site", ""), ("site", "bad\u{0}name"), ("site", "line\nbreak"),
-        ("site", "del\u{7F}x"), ("site", "next\u{85}line"), ("site", "csi\u{9B}x"),
+        ("site", "del\u{7F}x"), ("site", "next\u{85}line"), ("site", "csi\u{9B}x"), ("site", "apc\u{9F}"),
+        ("site", "a/"), ("site", ".."), ("site", "a/.."), ("site", String(repeating: "x", count: 256)),
+        ("site", String(repeating: "abcdefg/", count: 512) + "x"),
         ("../up", "x"), (".followup", "cursor.json"), ("Site", "x"), ("-x", "y"), ("a/b", "c"),
     ])
     func hostilePaths(project: String, path: String) {
@@ -69,7 +71,8 @@ struct PullPlanTests {
 
     @Test("characters that are not control characters pass, whatever their script")
     func nonControlCharacters() throws {
-        for path in ["caf\u{E9}.txt", "\u{A0}nbsp", "\u{200B}zero width", "\u{1F600}.txt", "tab\u{2409}"] {
+        for path in ["caf\u{E9}.txt", "\u{A0}nbsp", "\u{200B}zero width", "\u{1F600}.txt", "tab\u{2409}", "...", ".hidden/a",
+                     "a/.b", "..b/c..", "\u{C2}\u{A0}", String(repeating: "x", count: 255)] {
             #expect(try PullPlan.localPath(project: "site", path: path) == "site/" + path)
         }
     }

@@ -31,24 +31,24 @@ struct ChangeController {
     static func encode(_ page: ChangePage) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(page.events.reduce(64) { $0 + $1.data.utf8.count + 128 })
-        out += Array(#"{"events":["#.utf8)
+        out.append(contentsOf: #"{"events":["#.utf8)
         for (index, record) in page.events.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array(#"{"data":"#.utf8)
-            out += record.data.isEmpty ? Array("{}".utf8) : Array(record.data.utf8)
-            out += Array(#","kind":"#.utf8)
+            out.append(contentsOf: #"{"data":"#.utf8)
+            out.append(contentsOf: (record.data.isEmpty ? "{}" : record.data).utf8)
+            out.append(contentsOf: #","kind":"#.utf8)
             appendString(record.kind, to: &out)
             if let path = record.path {
-                out += Array(#","path":"#.utf8)
+                out.append(contentsOf: #","path":"#.utf8)
                 appendString(path, to: &out)
             }
             if let project = record.project {
-                out += Array(#","project":"#.utf8)
+                out.append(contentsOf: #","project":"#.utf8)
                 appendString(project, to: &out)
             }
-            out += Array(#","seq":\#(record.seq),"time":\#(Int64(record.created.timeIntervalSince1970))}"#.utf8)
+            out.append(contentsOf: #","seq":\#(record.seq),"time":\#(Int64(record.created.timeIntervalSince1970))}"#.utf8)
         }
-        out += Array(#"],"more":\#(page.more),"next":\#(page.next)}"#.utf8)
+        out.append(contentsOf: #"],"more":\#(page.more),"next":\#(page.next)}"#.utf8)
         return out
     }
 
