@@ -129,11 +129,10 @@ final class FileMaterializer {
         for (chunk, isRemote) in zip(job.chunks[step.resumedChunks...], step.remote) {
             // A cancelled pull stops here; what is written so far stays for the next run.
             try Task.checkCancellation()
-            let bytes: [UInt8]
             if isRemote {
-                bytes = try await remote.next(chunk)
+                try await remote.next(chunk).withUnsafeReadableBytes { try Self.append($0, to: writer) }
             } else if let location = index.location(of: chunk.id), let local = try readLocal(location, current: source, writer: writer) {
-                bytes = local
+                try local.withUnsafeBytes { try Self.append($0, to: writer) }
                 reusedBytes += Int64(chunk.length)
             } else {
                 // The source vanished: keep the offsets, fail this content, fetch it later.
@@ -141,11 +140,6 @@ final class FileMaterializer {
                 try writer.appendZeros(chunk.length)
                 offset += Int64(chunk.length)
                 continue
-            }
-            if Self.isZero(bytes) {
-                try writer.appendZeros(bytes.count)
-            } else {
-                try bytes.withUnsafeBytes { try writer.append($0) }
             }
             index.add(chunk, in: source, at: offset)
             offset += Int64(chunk.length)
@@ -204,19 +198,26 @@ final class FileMaterializer {
         return count
     }
 
-    static func isZero(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return true }
-            // 64 bytes per step, stopping at the first block with a set bit: a chunk of
-            // real content is told from a hole after its first few bytes.
-            let blocks = raw.count / 64
-            for block in 0..<blocks {
-                var accumulator: UInt64 = 0
-                for word in 0..<8 { accumulator |= base.loadUnaligned(fromByteOffset: block * 64 + word * 8, as: UInt64.self) }
-                if accumulator != 0 { return false }
-            }
-            for i in (blocks * 64)..<raw.count where raw[i] != 0 { return false }
-            return true
+    /// A chunk's bytes, or a hole where they are all zeros.
+    private static func append(_ bytes: UnsafeRawBufferPointer, to writer: ContentWriter) throws {
+        if isZero(bytes) {
+            try writer.appendZeros(bytes.count)
+        } else {
+            try writer.append(bytes)
         }
+    }
+
+    static func isZero(_ raw: UnsafeRawBufferPointer) -> Bool {
+        guard let base = raw.baseAddress else { return true }
+        // 64 bytes per step, stopping at the first block with a set bit: a chunk of
+        // real content is told from a hole after its first few bytes.
+        let blocks = raw.count / 64
+        for block in 0..<blocks {
+            var accumulator: UInt64 = 0
+            for word in 0..<8 { accumulator |= base.loadUnaligned(fromByteOffset: block * 64 + word * 8, as: UInt64.self) }
+            if accumulator != 0 { return false }
+        }
+        for i in (blocks * 64)..<raw.count where raw[i] != 0 { return false }
+        return true
     }
 }

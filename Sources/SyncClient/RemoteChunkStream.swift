@@ -39,7 +39,7 @@ final class RemoteChunkStream {
     private var nextWindowBytes = RemoteChunkStream.firstWindowBytes
     /// Requests sent so far, one per window.
     private(set) var requests = 0
-    private var decoder: FrameDecoder
+    private var slicer: FrameSlicer
 
     /// Chunk bytes received (as stored, before any deflate) and bytes on the wire.
     private(set) var fetchedBytes: Int64 = 0
@@ -50,30 +50,32 @@ final class RemoteChunkStream {
         self.chunks = chunks
         self.compression = compression
         nextWindowIDs = firstWindowIDs
-        decoder = FrameDecoder(allowsCompression: compression)
+        slicer = FrameSlicer(allowsCompression: compression)
     }
 
     var totalBytes: Int64 { chunks.reduce(0) { $0 + Int64($1.length) } }
 
-    func next(_ expected: ChunkRef) async throws -> [UInt8] {
+    /// The next chunk's bytes: as they arrived (a slice of the response, not a copy) unless
+    /// they were deflated.
+    func next(_ expected: ChunkRef) async throws -> ByteBuffer {
         guard position < chunks.count, chunks[position] == expected else {
             throw SyncError.integrity("the pull asked for chunks out of order; this is a bug")
         }
         if position == windowEnd { try await openWindow() }
         while true {
-            let frame: ChunkFrame?
-            do { frame = try decoder.next() } catch { throw RemoteError.badResponse("\(error)") }
+            let frame: FrameSlicer.Frame?
+            do { frame = try slicer.next() } catch { throw RemoteError.badResponse("\(error)") }
             if let frame {
                 guard frame.id == ChunkDigest(words: expected.id.words) else {
                     throw RemoteError.badResponse("the server sent chunk \(frame.id) where \(expected.id) was asked for")
                 }
-                let bytes = frame.compressed ? try inflate(frame.bytes, length: expected.length) : frame.bytes
-                guard bytes.count == expected.length else {
-                    throw RemoteError.badResponse("chunk \(expected.id) is \(bytes.count) bytes, not \(expected.length)")
+                let bytes = frame.compressed ? ByteBuffer(bytes: try inflate(frame.bytes, length: expected.length)) : frame.bytes
+                guard bytes.readableBytes == expected.length else {
+                    throw RemoteError.badResponse("chunk \(expected.id) is \(bytes.readableBytes) bytes, not \(expected.length)")
                 }
                 position += 1
-                fetchedBytes += Int64(bytes.count)
-                wireBytes += Int64(ChunkFrame.headerSize + frame.bytes.count)
+                fetchedBytes += Int64(bytes.readableBytes)
+                wireBytes += Int64(ChunkFrame.headerSize + frame.bytes.readableBytes)
                 return bytes
             }
             guard var iterator = body else { throw RemoteError.badResponse("the chunk stream ended early") }
@@ -81,7 +83,7 @@ final class RemoteChunkStream {
             do { buffer = try await iterator.next() } catch { throw RemoteError.transport(APIClient.describe(error)) }
             body = iterator
             guard let buffer else { throw RemoteError.badResponse("the chunk stream ended early") }
-            decoder.append(buffer.readableBytesView)
+            slicer.append(buffer)
         }
     }
 
@@ -120,20 +122,20 @@ final class RemoteChunkStream {
     private func drain() async throws {
         guard var iterator = body else { return }
         do {
-            while let buffer = try await iterator.next() { decoder.append(buffer.readableBytesView) }
+            while let buffer = try await iterator.next() { slicer.append(buffer) }
         } catch {
             throw RemoteError.transport(APIClient.describe(error))
         }
         body = nil
         do {
-            guard try decoder.next() == nil else { throw RemoteError.badResponse("the server sent more chunks than asked for") }
-            try decoder.finish()
+            guard try slicer.next() == nil else { throw RemoteError.badResponse("the server sent more chunks than asked for") }
+            try slicer.finish()
         } catch let error as FrameError {
             throw RemoteError.badResponse("\(error)")
         }
     }
 
-    private func inflate(_ bytes: [UInt8], length: Int) throws -> [UInt8] {
-        do { return try ChunkCompression.decompress(bytes, length: length) } catch { throw RemoteError.badResponse("\(error)") }
+    private func inflate(_ bytes: ByteBuffer, length: Int) throws -> [UInt8] {
+        do { return try ChunkCompression.decompress(Array(bytes.readableBytesView), length: length) } catch { throw RemoteError.badResponse("\(error)") }
     }
 }

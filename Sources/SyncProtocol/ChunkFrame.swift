@@ -24,6 +24,23 @@ public struct ChunkFrame: Hashable, Sendable {
 
     /// Bytes of a frame before its body: the id and the length.
     public static let headerSize = ChunkDigest.byteCount + 4
+
+    /// What a frame's header (its first ``headerSize`` bytes) says: the chunk, its body's
+    /// length and whether the body is deflated. The length is checked against `maxLength`
+    /// before any of the body is buffered, so a hostile length costs no memory.
+    public static func header(
+        _ bytes: UnsafeRawBufferPointer, allowsCompression: Bool, maxLength: Int
+    ) throws(FrameError) -> (id: ChunkDigest, length: Int, compressed: Bool) {
+        precondition(bytes.count == headerSize, "a frame header is \(headerSize) bytes")
+        var word: UInt32 = 0
+        for byte in bytes[ChunkDigest.byteCount...] { word = word << 8 | UInt32(byte) }
+        let compressed = word & compressedFlag != 0
+        if compressed && !allowsCompression { throw .unexpectedCompression }
+        let length = Int(word & (compressedFlag - 1))
+        guard length <= maxLength else { throw .frameTooLong(length: length, limit: maxLength) }
+        // 32 bytes by construction, so the id always parses.
+        return (ChunkDigest(bytes: bytes[..<ChunkDigest.byteCount])!, length, compressed)
+    }
 }
 
 /// Writes frames of the chunk stream (see ``ChunkFrame``).

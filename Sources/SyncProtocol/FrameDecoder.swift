@@ -90,28 +90,21 @@ public struct FrameDecoder: Sendable {
 
     /// Reads the complete header: false (and the failure set) if the frame is refused.
     private mutating func startFrame() -> Bool {
-        var length = 0
-        for byte in header[ChunkDigest.byteCount...] {
-            length = length << 8 | Int(byte)
-        }
-        let compressed = length & Int(ChunkFrame.compressedFlag) != 0
-        if compressed {
-            guard allowsCompression else {
-                failure = .unexpectedCompression
-                return false
+        let parsed = header.withUnsafeBytes { bytes in
+            Result { () throws(FrameError) in
+                try ChunkFrame.header(bytes, allowsCompression: allowsCompression, maxLength: maxFrameLength)
             }
-            length &= Int(ChunkFrame.compressedFlag - 1)
         }
-        guard length <= maxFrameLength else {
-            failure = .frameTooLong(length: length, limit: maxFrameLength)
+        switch parsed {
+        case .success(let frame): current = frame
+        case .failure(let error):
+            failure = error
             return false
         }
-        // 32 bytes by construction, so the id always parses.
-        current = (ChunkDigest(bytes: header[..<ChunkDigest.byteCount])!, length, compressed)
         header.removeAll(keepingCapacity: true)
         body = []
-        body.reserveCapacity(length)
-        if length == 0 { complete() }
+        body.reserveCapacity(current!.length)
+        if current!.length == 0 { complete() }
         return true
     }
 

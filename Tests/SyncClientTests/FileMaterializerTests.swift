@@ -6,7 +6,7 @@ struct FileMaterializerTests {
     @Test("all zeros is a hole, at any length, including the empty chunk")
     func zeros() {
         for length in [0, 1, 7, 63, 64, 65, 4096, 65_537] {
-            #expect(FileMaterializer.isZero([UInt8](repeating: 0, count: length)), "length \(length)")
+            #expect([UInt8](repeating: 0, count: length).withUnsafeBytes(FileMaterializer.isZero), "length \(length)")
         }
     }
 
@@ -17,7 +17,7 @@ struct FileMaterializerTests {
             for bit in [0, 7] {
                 var bytes = [UInt8](repeating: 0, count: length)
                 bytes[position] = 1 << bit
-                #expect(!FileMaterializer.isZero(bytes), "byte \(position), bit \(bit)")
+                #expect(!bytes.withUnsafeBytes(FileMaterializer.isZero), "byte \(position), bit \(bit)")
             }
         }
     }
