@@ -6,7 +6,7 @@ import Glibc
 /// Writes the contents a pull assembles, one after another, through page-aligned buffers
 /// with `O_DIRECT` where the file system takes it, and hashes each content on the way.
 ///
-/// Four lanes, contents taking turns, each of two ``WriteThread``s: one hashes a full
+/// Eight lanes, contents taking turns, each of two ``WriteThread``s: one hashes a full
 /// buffer and hands it to the other, which writes it, while the pull receives the next
 /// chunks. A large content thus hashes one buffer while the one before goes to disk
 /// (with one thread doing both, the pull waited on that thread for 0.5 s of its 0.8 s);
@@ -27,10 +27,11 @@ final class ContentWriter {
     static let buffers = 4
     /// Contents take turns: a content's last write and the close of its file wait for the
     /// disk (a new small file's `O_DIRECT` write about 0.23 ms on the benchmark VM), and so
-    /// would every small file after it. With four lanes, four such writes are under way at
-    /// once: the dataset's pull took 0.75–0.78 s against 0.82–0.86 s with two (six or
-    /// eight lanes: no faster), 10,000 files of 4 KiB 1.06–1.10 s against 1.11–1.16 s.
-    static let lanes = 4
+    /// would every small file after it. With eight lanes, eight such writes are under way at
+    /// once: the dataset's pull took 0.54 s on average against 0.59 s with four (twelve
+    /// lanes: no faster; eight with two buffers each: 0.65 s), 10,000 files of 4 KiB
+    /// 1.06–1.10 s with four against 1.11–1.16 s with two.
+    static let lanes = 8
 
     /// A hashing thread, owner of the buffers, and the thread that writes them.
     private struct Lane {
