@@ -28,7 +28,7 @@ final class ContentWriter {
     /// Contents take turns: a content's last write and the close of its file wait for the
     /// disk (a new small file's `O_DIRECT` write about 0.23 ms on the benchmark VM), and so
     /// would every small file after it. With eight lanes, eight such writes are under way at
-    /// once: the dataset's pull took 0.54 s on average against 0.59 s with four (twelve
+    /// once: the dataset's pull took 0.557 s on average against 0.585 s with four (twelve
     /// lanes: no faster; eight with two buffers each: 0.65 s), 10,000 files of 4 KiB
     /// 1.06–1.10 s with four against 1.11–1.16 s with two.
     static let lanes = 8
