@@ -93,6 +93,13 @@ final class RemoteChunkStream {
         try await drain()
     }
 
+    /// Asks for the first window now, before the writer needs it: the server checks and
+    /// looks up its ids while the pull makes its last preparations.
+    func start() throws {
+        guard position == 0, windowEnd == 0, nextWindow == nil, !chunks.isEmpty else { return }
+        nextWindow = try sendWindow(from: 0)
+    }
+
     private func openWindow() async throws {
         try await drain()
         let window = try nextWindow ?? sendWindow(from: position)
