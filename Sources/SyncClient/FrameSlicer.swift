@@ -85,23 +85,16 @@ struct FrameSlicer {
     private mutating func readHeader() throws(FrameError) -> (id: ChunkDigest, length: Int, compressed: Bool)? {
         let size = ChunkFrame.headerSize
         if header.isEmpty, piece.readableBytes >= size {
-            let parsed = piece.withUnsafeReadableBytes { bytes in
-                Result { () throws(FrameError) in
-                    try ChunkFrame.header(
-                        UnsafeRawBufferPointer(rebasing: bytes[..<size]), allowsCompression: allowsCompression, maxLength: maxFrameLength)
-                }
-            }
-            piece.moveReaderIndex(forwardBy: size)
-            return try parsed.get()
+            defer { piece.moveReaderIndex(forwardBy: size) }
+            return try piece.withUnsafeReadableBytes { parse(UnsafeRawBufferPointer(rebasing: $0[..<size])) }.get()
         }
-        let take = min(size - header.count, piece.readableBytes)
-        header += piece.readBytes(length: take)!
+        header += piece.readBytes(length: min(size - header.count, piece.readableBytes))!
         guard header.count == size else { return nil }
         defer { header.removeAll(keepingCapacity: true) }
-        return try header.withUnsafeBytes { bytes in
-            Result { () throws(FrameError) in
-                try ChunkFrame.header(bytes, allowsCompression: allowsCompression, maxLength: maxFrameLength)
-            }
-        }.get()
+        return try header.withUnsafeBytes(parse).get()
+    }
+
+    private func parse(_ bytes: UnsafeRawBufferPointer) -> Result<(id: ChunkDigest, length: Int, compressed: Bool), FrameError> {
+        ChunkFrame.header(bytes, allowsCompression: allowsCompression, maxLength: maxFrameLength)
     }
 }

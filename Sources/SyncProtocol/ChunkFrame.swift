@@ -27,19 +27,20 @@ public struct ChunkFrame: Hashable, Sendable {
 
     /// What a frame's header (its first ``headerSize`` bytes) says: the chunk, its body's
     /// length and whether the body is deflated. The length is checked against `maxLength`
-    /// before any of the body is buffered, so a hostile length costs no memory.
+    /// before any of the body is buffered, so a hostile length costs no memory. A `Result`,
+    /// as its readers call it inside `withUnsafeBytes`, whose closures throw untyped errors.
     public static func header(
         _ bytes: UnsafeRawBufferPointer, allowsCompression: Bool, maxLength: Int
-    ) throws(FrameError) -> (id: ChunkDigest, length: Int, compressed: Bool) {
+    ) -> Result<(id: ChunkDigest, length: Int, compressed: Bool), FrameError> {
         precondition(bytes.count == headerSize, "a frame header is \(headerSize) bytes")
         var word: UInt32 = 0
         for byte in bytes[ChunkDigest.byteCount...] { word = word << 8 | UInt32(byte) }
         let compressed = word & compressedFlag != 0
-        if compressed && !allowsCompression { throw .unexpectedCompression }
+        if compressed && !allowsCompression { return .failure(.unexpectedCompression) }
         let length = Int(word & (compressedFlag - 1))
-        guard length <= maxLength else { throw .frameTooLong(length: length, limit: maxLength) }
+        guard length <= maxLength else { return .failure(.frameTooLong(length: length, limit: maxLength)) }
         // 32 bytes by construction, so the id always parses.
-        return (ChunkDigest(bytes: bytes[..<ChunkDigest.byteCount])!, length, compressed)
+        return .success((ChunkDigest(bytes: bytes[..<ChunkDigest.byteCount])!, length, compressed))
     }
 }
 

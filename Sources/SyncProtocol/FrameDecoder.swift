@@ -90,22 +90,18 @@ public struct FrameDecoder: Sendable {
 
     /// Reads the complete header: false (and the failure set) if the frame is refused.
     private mutating func startFrame() -> Bool {
-        let parsed = header.withUnsafeBytes { bytes in
-            Result { () throws(FrameError) in
-                try ChunkFrame.header(bytes, allowsCompression: allowsCompression, maxLength: maxFrameLength)
-            }
-        }
-        switch parsed {
-        case .success(let frame): current = frame
+        switch header.withUnsafeBytes({ ChunkFrame.header($0, allowsCompression: allowsCompression, maxLength: maxFrameLength) }) {
         case .failure(let error):
             failure = error
             return false
+        case .success(let frame):
+            current = frame
+            header.removeAll(keepingCapacity: true)
+            body = []
+            body.reserveCapacity(frame.length)
+            if frame.length == 0 { complete() }
+            return true
         }
-        header.removeAll(keepingCapacity: true)
-        body = []
-        body.reserveCapacity(current!.length)
-        if current!.length == 0 { complete() }
-        return true
     }
 
     private mutating func complete() {
