@@ -69,7 +69,7 @@ final class RemoteChunkStream {
                 guard frame.id == ChunkDigest(words: expected.id.words) else {
                     throw RemoteError.badResponse("the server sent chunk \(frame.id) where \(expected.id) was asked for")
                 }
-                let bytes = frame.compressed ? ByteBuffer(bytes: try inflate(frame.bytes, length: expected.length)) : frame.bytes
+                let bytes = frame.compressed ? try inflate(frame.bytes, length: expected.length) : frame.bytes
                 guard bytes.readableBytes == expected.length else {
                     throw RemoteError.badResponse("chunk \(expected.id) is \(bytes.readableBytes) bytes, not \(expected.length)")
                 }
@@ -142,7 +142,17 @@ final class RemoteChunkStream {
         }
     }
 
-    private func inflate(_ bytes: ByteBuffer, length: Int) throws -> [UInt8] {
-        do { return try ChunkCompression.decompress(Array(bytes.readableBytesView), length: length) } catch { throw RemoteError.badResponse("\(error)") }
+    /// A deflated frame, inflated from where it arrived into a buffer of the chunk's length.
+    private func inflate(_ bytes: ByteBuffer, length: Int) throws -> ByteBuffer {
+        var chunk = ByteBufferAllocator().buffer(capacity: length)
+        do {
+            try chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
+                try bytes.withUnsafeReadableBytes { try ChunkCompression.decompress($0, into: UnsafeMutableRawBufferPointer(rebasing: target[..<length])) }
+                return length
+            }
+        } catch {
+            throw RemoteError.badResponse("\(error)")
+        }
+        return chunk
     }
 }

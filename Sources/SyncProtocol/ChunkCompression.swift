@@ -30,14 +30,23 @@ public enum ChunkCompression {
     /// Inflates a deflated frame that must come to exactly `length` bytes.
     public static func decompress(_ bytes: [UInt8], length: Int) throws(FrameError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: length)
-        var outLength = uLongf(length)
-        let status = out.withUnsafeMutableBufferPointer { target in
-            bytes.withUnsafeBufferPointer { source in
-                uncompress(target.baseAddress, &outLength, source.baseAddress, uLong(source.count))
-            }
-        }
-        guard status == Z_OK, outLength == uLongf(length) else { throw .badCompression }
+        let inflated = out.withUnsafeMutableBytes { target in bytes.withUnsafeBytes { inflate($0, into: target) } }
+        guard inflated else { throw .badCompression }
         return out
+    }
+
+    /// Inflates a deflated frame into all of `target`, where it must come to exactly
+    /// `target.count` bytes (a frame read in place, inflated into the chunk's own buffer).
+    public static func decompress(_ bytes: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws(FrameError) {
+        guard inflate(bytes, into: target) else { throw .badCompression }
+    }
+
+    private static func inflate(_ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) -> Bool {
+        var outLength = uLongf(target.count)
+        let status = uncompress(
+            target.baseAddress?.assumingMemoryBound(to: Bytef.self), &outLength,
+            source.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(source.count))
+        return status == Z_OK && outLength == uLongf(target.count)
     }
 
     private static func deflated(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {

@@ -141,6 +141,18 @@ struct FrameCodecTests {
         #expect(try ChunkCompression.decompress(deflated, length: text.count) == text)
         #expect(throws: FrameError.badCompression) { try ChunkCompression.decompress(deflated, length: text.count - 1) }
         #expect(throws: FrameError.badCompression) { try ChunkCompression.decompress([1, 2, 3], length: 10) }
+        // In place, into a buffer that must be filled exactly.
+        for length in [text.count - 1, text.count, text.count + 1] {
+            var target = [UInt8](repeating: 0, count: length)
+            let inflated = target.withUnsafeMutableBytes { target in
+                deflated.withUnsafeBytes { source in Result { () throws(FrameError) in try ChunkCompression.decompress(source, into: target) } }
+            }
+            if length == text.count {
+                #expect((try? inflated.get()) != nil && target == text)
+            } else {
+                #expect(throws: FrameError.badCompression) { try inflated.get() }
+            }
+        }
 
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let noise = (0..<65536).map { _ -> UInt8 in
